@@ -1,0 +1,101 @@
+# tcp-labs: one Makefile for every lesson.  `make help` lists the targets.
+#
+# Adding lesson NN is one word in LESSONS plus its folders:
+#   lessons/NN-slug/<prog>.c, solutions/NN-slug/<prog>.c, tests/NN-slug.bats
+
+LESSONS := 01-ports
+
+# Compiler and flags.  Override any of them: make CC=clang CFLAGS=-O0
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS  ?=
+LDLIBS   ?=
+WARNINGS := -Wall -Wextra -Wpedantic
+# What the toolkit needs whatever the user overrides: C11 and POSIX.1-2008.
+LAB_CFLAGS   := -std=c11 $(WARNINGS)
+LAB_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon
+
+# Every output goes under OUT.  SANITIZE=1 builds everything with
+# AddressSanitizer and UndefinedBehaviorSanitizer, in a tree of its own.
+OUT := build
+ifeq ($(SANITIZE),1)
+OUT := build/sanitize
+LAB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Lesson "NN-slug" -> its program's name, read from the single .c file
+# in its folder (lessons/01-ports/ports.c -> ports).
+prog_of = $(basename $(notdir $(firstword $(wildcard lessons/$(1)/*.c))))
+# Tree (lessons or solutions) and lesson -> the binary's path.
+bin_of = $(OUT)/$(1)/$(2)/$(call prog_of,$(2))
+# "05" -> "05-partial-reads"
+lesson_of = $(filter $(1)-%,$(LESSONS))
+
+STARTERS  := $(foreach l,$(LESSONS),$(call bin_of,lessons,$(l)))
+SOLUTIONS := $(foreach l,$(LESSONS),$(call bin_of,solutions,$(l)))
+# common/ holds the helpers every program links, and the tools: a tool
+# is a program of its own (it has a main) and is listed here.
+TOOL_SRCS := common/peer.c
+TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
+COMMON    := $(patsubst %.c,$(OUT)/%.o,\
+		$(filter-out $(TOOL_SRCS),$(wildcard common/*.c)))
+# Test files that belong to no lesson (they run with the solutions).
+EXTRA_TESTS :=
+# The scripts under tests/ find the binaries here.
+export LAB_OUT := $(abspath $(OUT))
+BATS := tests/bats.bash
+
+.DELETE_ON_ERROR:
+.PHONY: all help clean test check grade
+
+## make                 build every starter, every solution and the tools
+all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
+
+# Every object from its source, with header dependencies (-MMD -MP).
+$(OUT)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
+		-c $< -o $@
+
+# A program is its own object plus the common helpers.
+$(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(COMMON)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+-include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
+
+## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
+## make solution-NN     the same with the reference solution
+## make check-NN        run lesson NN's tests against your lesson: "am I done?"
+define lesson_rules
+lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1)))
+	$$< $$(ARGS)
+solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1)))
+	$$< $$(ARGS)
+check-$(1): all
+	@LAB=lessons $(BATS) tests/$(call lesson_of,$(1)).bats
+.PHONY: lesson-$(1) solution-$(1) check-$(1)
+endef
+$(foreach l,$(LESSONS),$(eval $(call lesson_rules,$(firstword $(subst -, ,$(l))))))
+
+# Any other number: say so instead of "No rule to make target".
+lesson-% solution-% check-%:
+	@echo "make: there is no lesson $* here; the lessons are: $(LESSONS)" >&2
+	@exit 2
+
+## make check           every lesson of your tree, ending in a score table
+check: all
+	@LAB=lessons tests/score.bash $(LESSONS)
+
+## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
+test: all
+	@tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
+
+## make clean           remove build/ (every output) and nothing else
+clean:
+	rm -rf $(OUT)
+
+## make help            this list
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)

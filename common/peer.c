@@ -1,0 +1,144 @@
+/*
+ * peer.c - a scriptable TCP peer for the lessons' demos and tests.
+ *
+ *   peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]
+ *
+ * It listens (port 0 by default: the kernel picks), prints
+ * "listening on HOST:PORT" on stdout at once, then behaves as MODE says
+ * for every client, one after another:
+ *
+ *   hold       never accept: connections wait in the accept queue
+ *   echo       send back every byte until the client's EOF
+ *   close      accept and close at once, reading nothing
+ *   short N    echo only the first N bytes, then close (a server that
+ *              "closes early"); what else the client sends is drained
+ *
+ * It exits by itself after --life seconds (default 60), so a test that
+ * forgets it cannot leave it running for long.
+ */
+#include "die.h"
+#include "sock_util.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
+		"modes: hold | echo | close | short N\n");
+}
+
+/* Copy everything back until EOF or an error. */
+static void echo_all(int fd)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof buf, 0)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (sock_send_all(fd, buf, (size_t)n) == -1)
+			break;
+	}
+}
+
+/* Echo at most limit bytes, then say we are done (FIN) and drain. */
+static void echo_short(int fd, size_t limit)
+{
+	char buf[4096];
+	size_t want = limit < sizeof buf ? limit : sizeof buf;
+	ssize_t got = want > 0 ? sock_recv_all(fd, buf, want) : 0;
+
+	if (got > 0)
+		sock_send_all(fd, buf, (size_t)got);
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, buf, sizeof buf, 0) > 0)
+		;	/* closing with unread data would send a reset */
+}
+
+static unsigned long parse_count(const char *text)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+		die_usage("bad count '%s'", text);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	const char *host = "127.0.0.1", *port = "0", *mode = NULL;
+	const char *arg = NULL;
+	unsigned long life = 60, limit = 0;
+	char where[SOCK_ADDRSTRLEN];
+	int lfd, fd, gai_err, i;
+
+	set_progname(argv[0]);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) {
+			host = argv[++i];
+		} else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+			port = argv[++i];
+		} else if (strcmp(argv[i], "--life") == 0 && i + 1 < argc) {
+			life = parse_count(argv[++i]);
+		} else if (mode == NULL) {
+			mode = argv[i];
+		} else if (arg == NULL) {
+			arg = argv[i];
+		} else {
+			die_usage("unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (mode == NULL)
+		die_usage("no mode given (hold, echo, close, short N)");
+	if (strcmp(mode, "short") == 0) {
+		if (arg == NULL)
+			die_usage("short needs a byte count");
+		limit = parse_count(arg);
+	}
+
+	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
+	lfd = sock_listen(host, port, 16, &gai_err);
+	if (lfd == -1 && gai_err != 0)
+		die("%s: %s", host, gai_strerror(gai_err));
+	if (lfd == -1)
+		die("listen %s:%s:", host, port);
+	printf("listening on %s\n", sock_local_str(lfd, where, sizeof where));
+	fflush(stdout);
+
+	if (strcmp(mode, "hold") == 0) {
+		for (;;)
+			pause();
+	}
+	if (strcmp(mode, "echo") != 0 && strcmp(mode, "close") != 0
+	    && strcmp(mode, "short") != 0)
+		die_usage("unknown mode '%s'", mode);
+
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			die("accept:");
+		}
+		if (strcmp(mode, "echo") == 0)
+			echo_all(fd);
+		else if (strcmp(mode, "short") == 0)
+			echo_short(fd, limit);
+		close(fd);
+	}
+}

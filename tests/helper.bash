@@ -1,0 +1,178 @@
+# tests/helper.bash - what every lesson's tests share.  Load it so:
+#
+#   setup_file() { load helper; lab_setup_file; }
+#   setup()      { load helper; lab_setup 01-ports ports; }
+#   teardown()   { lab_teardown; }
+#
+# Which tree is under test:
+#   LAB=lessons (default) or LAB=solutions: the binaries under build/$LAB
+#   LAB_BIN=path: any folder of built programs of the same shape
+#                 (path/NN-slug/prog), e.g. a student's submission
+# Bounds, in seconds: LAB_TIMEOUT for every program a test runs (10),
+# LAB_SERVER_TIMEOUT for a server started in the background (30).
+# bats' own BATS_TEST_TIMEOUT (set by tests/bats.bash) is the backstop.
+
+LAB_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+LAB=${LAB:-lessons}
+LAB_OUT=${LAB_OUT:-$LAB_ROOT/build}	# make sets it (build/sanitize, ...)
+LAB_BIN=${LAB_BIN:-$LAB_OUT/$LAB}
+LAB_TIMEOUT=${LAB_TIMEOUT:-10}
+LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
+SOLUTION_BIN=$LAB_OUT/solutions
+PEER=$LAB_OUT/common/peer
+
+LAB_PIDS=()	# process groups started by start_server
+LAB_DRAINS=()	# the readers copying their output to files
+
+# lab_setup_file: load bats-support and bats-assert once for the whole
+# file, from setup_file.  bats runs each test in a new bash and traces
+# every command it runs, so loading the libraries in every test costs
+# ~60 ms a test; loaded once and exported (a new bash inherits exported
+# functions), they cost nothing.  Optional: lab_setup loads them itself
+# when setup_file did not.
+lab_setup_file() {
+	local before name
+	before=$(compgen -A function)
+	bats_load_library bats-support
+	bats_load_library bats-assert
+	for name in $(compgen -A function); do
+		grep -qxF "$name" <<<"$before" || export -f "$name"
+	done
+}
+
+# lab_setup LESSON PROG: find the program under test and define a shell
+# function of the same name that runs it bounded, so a test says
+# `run ports 80` and a hung program is killed.
+lab_setup() {
+	bats_require_minimum_version 1.5.0
+	if ! declare -F assert_success >/dev/null; then
+		bats_load_library bats-support
+		bats_load_library bats-assert
+	fi
+	PROG=$LAB_BIN/$1/$2
+	[[ -x $PROG ]] ||
+		fail "$PROG is not built: run 'make' and fix what the compiler says"
+	eval "$2() { bounded \"\$PROG\" \"\$@\"; }"
+}
+
+# bounded CMD...: run CMD, killed after LAB_TIMEOUT seconds (exit 124).
+bounded() {
+	timeout -k 1 "$LAB_TIMEOUT" "$@"
+}
+
+# solution LESSON PROG: the reference program, for use as a known-good
+# peer (lesson 03's client against lesson 04's server, say).
+solution() {
+	printf '%s\n' "$SOLUTION_BIN/$1/$2"
+}
+
+# start_server CMD...: start a server in the background, in a process
+# group of its own, and wait for its "listening on HOST:PORT" line.
+# Sets SERVER_PID, SERVER_ADDR (HOST:PORT as printed), SERVER_HOST
+# (without IPv6 brackets), SERVER_PORT, SERVER_OUT and SERVER_ERR (files
+# that collect its stdout and stderr).  Fails the test if the line does
+# not come within LAB_TIMEOUT seconds.
+#
+# Why it looks like this: a background process that keeps bats' fds 3
+# and 4, or the test's stdout, makes bats wait for it forever; so its
+# stdout goes through a FIFO that we read line by line (no sleeps, no
+# polling), and then to a file.
+start_server() {
+	local n=${#LAB_PIDS[@]} fifo line fd
+	fifo=$BATS_TEST_TMPDIR/server$n.fifo
+	SERVER_OUT=$BATS_TEST_TMPDIR/server$n.out
+	SERVER_ERR=$BATS_TEST_TMPDIR/server$n.err
+	mkfifo "$fifo"
+	setsid timeout -k 1 "$LAB_SERVER_TIMEOUT" "$@" \
+		<"/dev/null" >"$fifo" 2>"$SERVER_ERR" 3>&- 4>&- &
+	SERVER_PID=$!
+	LAB_PIDS+=("$SERVER_PID")
+	exec {fd}<"$fifo"
+	while IFS= read -r -t "$LAB_TIMEOUT" line <&"$fd"; do
+		printf '%s\n' "$line" >>"$SERVER_OUT"
+		if [[ $line =~ ^listening\ on\ (.+):([0-9]+)$ ]]; then
+			SERVER_ADDR=${BASH_REMATCH[1]}:${BASH_REMATCH[2]}
+			SERVER_HOST=${BASH_REMATCH[1]#[}
+			SERVER_HOST=${SERVER_HOST%]}
+			SERVER_PORT=${BASH_REMATCH[2]}
+			cat <&"$fd" >>"$SERVER_OUT" 3>&- 4>&- &
+			LAB_DRAINS+=("$!")
+			exec {fd}<&-
+			return 0
+		fi
+	done
+	exec {fd}<&-
+	fail "$(printf '%s\n' "server did not say 'listening on HOST:PORT': $*" \
+		"stdout:" "$(cat "$SERVER_OUT" 2>/dev/null)" \
+		"stderr:" "$(cat "$SERVER_ERR")")"
+}
+
+# stop_server [SIGNAL]: signal the last server started (TERM by default)
+# and wait for it; sets SERVER_STATUS to its exit status (128 + signal
+# number if the signal killed it).  timeout(1) passes the signal on.
+stop_server() {
+	kill -s "${1:-TERM}" "$SERVER_PID" 2>/dev/null || true
+	SERVER_STATUS=0
+	wait "$SERVER_PID" || SERVER_STATUS=$?
+	wait_drains
+}
+
+# wait_drains: wait until every server's output is in its file.
+wait_drains() {
+	local pid
+	for pid in "${LAB_DRAINS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	LAB_DRAINS=()
+}
+
+# lab_teardown: kill every process group a test started, so nothing is
+# left running, whatever the test did.
+lab_teardown() {
+	local pid
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	LAB_PIDS=()
+	wait_drains
+}
+
+# require CMD...: skip the test unless every command is installed.
+require() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null ||
+			skip "needs $cmd, which is not installed"
+	done
+}
+
+# require_ipv6: skip the test unless this machine can listen on ::1.
+require_ipv6() {
+	[[ -r /proc/net/if_inet6 ]] && grep -q '^0*1 ' /proc/net/if_inet6 ||
+		skip "IPv6 loopback (::1) is not available here"
+}
+
+# unprivileged CMD...: run CMD as an ordinary user, bounded.  As root it
+# switches to nobody with setpriv (skipping if it cannot); otherwise the
+# test already runs unprivileged.
+unprivileged() {
+	if [[ $(id -u) != 0 ]]; then
+		bounded "$@"
+	else
+		bounded setpriv --reuid=65534 --regid=65534 --clear-groups \
+			--inh-caps=-all "$@"
+	fi
+}
+
+# require_unprivileged [FILE]: skip unless unprivileged() can work here
+# (and, as root, unless user nobody can reach FILE: a checkout under a
+# private folder such as a mktemp -d one is out of its reach).
+require_unprivileged() {
+	[[ $(id -u) != 0 ]] && return 0
+	command -v setpriv >/dev/null ||
+		skip "running as root and setpriv is missing: cannot drop to an ordinary user"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "${1:-/}" 2>/dev/null ||
+		skip "running as root and user nobody cannot run ${1:-anything} here"
+}
