@@ -70,9 +70,9 @@ $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(COMMON)
 ## make check-NN        run lesson NN's tests against your lesson: "am I done?"
 define lesson_rules
 lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1)))
-	$$< $$(ARGS)
+	$$(strip $$< $$(ARGS))
 solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1)))
-	$$< $$(ARGS)
+	$$(strip $$< $$(ARGS))
 check-$(1): all
 	@LAB=lessons $(BATS) tests/$(call lesson_of,$(1)).bats
 .PHONY: lesson-$(1) solution-$(1) check-$(1)

@@ -166,7 +166,7 @@ static int connect_one(int listener, int n, int *server_end)
 	int fd, gai_err;
 
 	snprintf(port, sizeof port, "%d", sock_local_port(listener));
-	fd = sock_connect("127.0.0.1", port, 5000, &gai_err);
+	fd = sock_connect("127.0.0.1", port, -1, &gai_err);
 	if (fd == -1)
 		die("connect 127.0.0.1:%s:", port);
 	/* connect() returned: the kernel has completed the handshake and
@@ -200,8 +200,8 @@ static int demo(void)
 	printf("  listening on %s\n\n",
 	       sock_local_str(listener, where, sizeof where));
 
-	printf("2. %d clients connect.  The kernel gives each client an"
-	       " ephemeral port of its own:\n", DEMO_CLIENTS);
+	printf("2. %d clients connect; the kernel gives each one an"
+	       " ephemeral port:\n", DEMO_CLIENTS);
 	for (i = 0; i < DEMO_CLIENTS; i++)
 		clients[i] = connect_one(listener, i + 1, &servers[i]);
 
@@ -216,8 +216,8 @@ static int demo(void)
 	second = sock_listen("127.0.0.1", where, 10, &gai_err);
 	if (second != -1)
 		die("the second bind worked: this system shares ports");
-	printf("  bind: %s (EADDRINUSE): one listening socket per address"
-	       " and port.\n", strerror(errno));
+	printf("  bind: %s (EADDRINUSE):\n  one listening socket per"
+	       " address and port.\n", strerror(errno));
 
 	for (i = 0; i < DEMO_CLIENTS; i++) {
 		close(clients[i]);
