@@ -75,12 +75,11 @@ install_bats() {
 	fi
 	cat >&2 <<-EOF
 	tests/bats.bash: cannot set up bats (>= 1.8) with bats-support and bats-assert.
-	Install them with one of:
-	  sudo apt-get install bats bats-support bats-assert     # Debian, Ubuntu
-	  sudo dnf install bats                                  # Fedora (then the two
-	                                                         # libraries from npm below)
-	  brew install bats-core bats-support bats-assert        # macOS (Homebrew)
-	  npm install --prefix build/tools ${pins[*]}            # anywhere npm runs
+	Install them with one of these, then run the command again:
+	  Debian, Ubuntu:  sudo apt-get install bats bats-support bats-assert
+	  macOS:           brew install bats-core bats-support bats-assert
+	  Fedora:          sudo dnf install bats nodejs-npm, then the npm line
+	  anywhere npm is: npm install --prefix build/tools ${pins[*]}
 	EOF
 	exit 1
 }
