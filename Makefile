@@ -39,10 +39,13 @@ SOLUTIONS := $(foreach l,$(LESSONS),$(call bin_of,solutions,$(l)))
 # is a program of its own (it has a main) and is listed here.
 TOOL_SRCS := common/peer.c
 TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
+# Preload libraries (no main, never linked into a program) have rules of
+# their own below.
+PRELOAD_SRCS := common/shortio.c
 COMMON    := $(patsubst %.c,$(OUT)/%.o,\
-		$(filter-out $(TOOL_SRCS),$(wildcard common/*.c)))
+		$(filter-out $(TOOL_SRCS) $(PRELOAD_SRCS),$(wildcard common/*.c)))
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS :=
+EXTRA_TESTS := tests/shortio.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -65,14 +68,35 @@ $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(COMMON)
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
+# The short-I/O shim (common/shortio.c, lessons 05 and 06) is a shared
+# library for LD_PRELOAD, not a program.  -ldl: before glibc 2.34 dlsym
+# lives there.  `make lesson-NN SHORTIO=N` runs lesson NN under it with at
+# most N bytes per socket call (and a report of what it did at exit).
+SHORTIO_SO := $(OUT)/common/shortio.so
+all: $(SHORTIO_SO)
+$(SHORTIO_SO): common/shortio.c
+	@mkdir -p $(@D)
+	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+		$(LDFLAGS) $< -ldl -o $@
+## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
+ifneq ($(SHORTIO),)
+SHORTIO_DEP := $(SHORTIO_SO)
+SHORTIO_RUN := LD_PRELOAD=$(abspath $(SHORTIO_SO)) SHORTIO_MAX=$(SHORTIO) \
+	SHORTIO_VERBOSE=1
+# A sanitizer runtime wants to come first in LD_PRELOAD; let it be second.
+ifeq ($(SANITIZE),1)
+SHORTIO_RUN += ASAN_OPTIONS=verify_asan_link_order=0
+endif
+endif
+
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
 ## make solution-NN     the same with the reference solution
 ## make check-NN        run lesson NN's tests against your lesson: "am I done?"
 define lesson_rules
-lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1)))
-	$$(strip $$< $$(ARGS))
-solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1)))
-	$$(strip $$< $$(ARGS))
+lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1))) $(SHORTIO_DEP)
+	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
+solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1))) $(SHORTIO_DEP)
+	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
 check-$(1): all
 	@LAB=lessons $(BATS) tests/$(call lesson_of,$(1)).bats
 .PHONY: lesson-$(1) solution-$(1) check-$(1)
