@@ -110,11 +110,38 @@ lesson-% solution-% check-%:
 
 ## make check           every lesson of your tree, ending in a score table
 check: all
-	@LAB=lessons tests/score.bash $(LESSONS)
+	@LAB=lessons tests/score.bash --hints $(LESSONS)
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all
 	@tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
+
+# ---- Grading (tests/grade.bash; README "For instructors") ------------
+## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
+## make grade-all SUBMISSIONS=DIR [OUT=DIR]  grade every submission folder in DIR, in parallel
+# FILTER=RE grades only the tests whose name matches; STRICT=1 makes
+# `make grade` fail unless every test passed (GitHub Classroom).
+# OUT and LESSONS are also this Makefile's build folder and lesson list,
+# which command-line values would replace; so grade and grade-all hand
+# them on under other names to a fresh make without them (the compiler
+# settings still reach it through the environment, see ?= above).
+GRADE_ESCAPE := $(OUT)/tests/escape
+all: $(GRADE_ESCAPE)
+$(GRADE_ESCAPE): $(OUT)/tests/escape.o $(OUT)/common/die.o
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
+grade grade-all:
+	@env -u LESSONS -u OUT MAKEFLAGS= $(MAKE) --no-print-directory \
+		GRADE_PICK='$(call grade_given,LESSONS)' \
+		GRADE_OUT='$(call grade_given,OUT)' grade-run-$@
+grade-run-grade grade-run-grade-all: grade-run-%: all
+	@GRADE_LESSONS='$(LESSONS)' GRADE_CC='$(CC)' \
+		GRADE_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
+		GRADE_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' \
+		GRADE_LDFLAGS='$(LDFLAGS)' GRADE_LDLIBS='$(LDLIBS)' \
+		GRADE_COMMON='$(abspath $(COMMON))' \
+		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) tests/$*.bash
+.PHONY: grade-all grade-run-grade grade-run-grade-all
 
 ## make clean           remove build/ (every output) and nothing else
 clean:

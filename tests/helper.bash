@@ -56,8 +56,12 @@ lab_setup() {
 }
 
 # bounded CMD...: run CMD, killed after LAB_TIMEOUT seconds (exit 124).
+# A crash or a timeout is noted (see lab_note), so a failed test says so.
 bounded() {
-	timeout -k 1 "$LAB_TIMEOUT" "$@"
+	local status=0
+	timeout -k 1 "$LAB_TIMEOUT" "$@" || status=$?
+	((status < 124)) || lab_note "$status" "$LAB_TIMEOUT" "" "$@"
+	return "$status"
 }
 
 # solution LESSON PROG: the reference program, for use as a known-good
@@ -115,6 +119,8 @@ stop_server() {
 	SERVER_STATUS=0
 	wait "$SERVER_PID" || SERVER_STATUS=$?
 	wait_drains
+	# The signal we sent is no crash; any other one is.
+	lab_note "$SERVER_STATUS" "$LAB_SERVER_TIMEOUT" "${1:-TERM}" server
 }
 
 # wait_drains: wait until every server's output is in its file.
@@ -136,6 +142,7 @@ lab_teardown() {
 	done
 	LAB_PIDS=()
 	wait_drains
+	lab_notes
 }
 
 # require CMD...: skip the test unless every command is installed.
@@ -175,4 +182,58 @@ require_unprivileged() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		test -x "${1:-/}" 2>/dev/null ||
 		skip "running as root and user nobody cannot run ${1:-anything} here"
+}
+
+# ---- crash and timeout notes (the grader reads them too) ------------
+# A failed test should say *why* a program failed: "status 139" means
+# little to a student, "crashed with SIGSEGV" a lot.  bounded and
+# stop_server note every program killed by a signal or by its time limit
+# in a file of the test; lab_teardown prints the notes, which bats shows
+# only for a failed test.  tests/score.bash finds these lines
+# ("lab: PROG crashed with SIGNAME", "lab: PROG did not finish") in the
+# failure output and reports the test as crashed or timed out.
+
+# lab_note STATUS LIMIT SENT CMD...: note how CMD ended if its time
+# LIMIT (seconds) or a signal ended it, unless that signal is SENT (one
+# the test sent on purpose, as a name or a number; may be empty).
+lab_note() {
+	local status=$1 limit=$2 sent=${3#SIG} name sig arg
+	shift 3
+	((status == 124 || (status > 128 && status < 192))) || return 0
+	[[ -n ${BATS_TEST_TMPDIR:-} ]] || return 0
+	[[ -z $sent || $sent =~ ^[0-9]+$ ]] || sent=$(kill -l "$sent")
+	((status - 128 != sent)) || return 0
+	name=${1##*/}
+	for arg in "$@"; do	# the program under test, if it is in there
+		[[ $arg == "${PROG:-}" ]] && name=${PROG##*/}
+	done
+	if ((status == 124)); then
+		echo "lab: $name did not finish within $limit s and was killed (does it wait for input or a peer that never comes?)"
+	else
+		sig=$(kill -l $((status - 128)) 2>/dev/null) || return 0
+		echo "lab: $name crashed with SIG$sig ($(lab_signal_why "$sig"))"
+	fi >>"$BATS_TEST_TMPDIR/lab-notes"
+}
+
+# What a signal usually means in these lessons.
+lab_signal_why() {
+	case $1 in
+	SEGV) echo "segmentation fault: a bad pointer or an array index out of bounds" ;;
+	BUS) echo "bus error: a bad pointer" ;;
+	ABRT) echo "abort: a failed assert() or a sanitizer found a bug" ;;
+	FPE) echo "arithmetic error: a division by zero" ;;
+	PIPE) echo "wrote to a connection the peer had closed: ignore SIGPIPE or use MSG_NOSIGNAL" ;;
+	KILL) echo "killed: it ignored SIGTERM at its time limit, or ran out of memory or CPU time" ;;
+	XCPU) echo "it used up its CPU time limit: a busy loop?" ;;
+	XFSZ) echo "it wrote a file over the size limit" ;;
+	TERM) echo "terminated" ;;
+	*) echo "killed by a signal" ;;
+	esac
+}
+
+# lab_notes: print this test's notes once each (from lab_teardown).
+lab_notes() {
+	[[ -n ${BATS_TEST_TMPDIR:-} && -s $BATS_TEST_TMPDIR/lab-notes ]] ||
+		return 0
+	awk '!seen[$0]++' "$BATS_TEST_TMPDIR/lab-notes"
 }

@@ -1,37 +1,467 @@
 #!/usr/bin/env bash
-# tests/score.bash LESSON... - run each lesson's tests against the tree
-# chosen by LAB/LAB_BIN (see tests/helper.bash), list what failed, and
-# end with a per-lesson score table.  Exit 0 only if every test passed.
+# tests/score.bash [OPTION...] LESSON... - run each lesson's tests against
+# a tree of built programs, on a leash (tests/leash.bash), and score them:
+# what failed and why, a per-lesson score table, and the reports.
+# `make check` runs it on the student's own tree; tests/grade.bash on a
+# submission it has built.
+#
+#   --out DIR      the reports (default build/check):
+#                    results.json  Gradescope's format
+#                    junit.xml     JUnit, for CI systems and test viewers
+#                    report.txt    what was printed: failures and table
+#                    scores.tsv    lesson, score, max, passed, failed,
+#                                  skipped, result (for tests/grade-all.bash)
+#                    tap/NN-slug.tap, .stderr   bats' raw output
+#   --builds DIR   DIR/NN-slug.failed: the lesson did not compile (its
+#                  DIR/NN-slug.log holds the compiler's messages);
+#                  DIR/NN-slug.missing: the submission lacks the lesson
+#   --name NAME    the submission's name in the reports
+#   --filter RE    only the tests whose name matches RE (bats --filter)
+#   --hints        tell a student which `make check-NN` shows the details
+#   --quiet        print only the table
+#
+# The tree under test is LAB_BIN, or LAB (see tests/helper.bash).
+# Points: a test is worth 1 point, or N with a tag on the line above it:
+#       # bats test_tags=points:3
+# (`# bats file_tags=points:N` sets it for the tests below it in the file).
+# A skipped test (the machine lacks what it needs: IPv6, socat, root...)
+# gives its points: the maximum is the same for every submission, and no
+# student loses points for the grading machine.
+# Limits, in seconds: LAB_TIMEOUT for each program run (10),
+# LAB_SERVER_TIMEOUT for a server (30), BATS_TEST_TIMEOUT for a whole test
+# (30).  Exit status: 0 if every test passed, 1 if not, 2 usage error.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-bats=tests/bats.bash
-out=build/check
-mkdir -p "$out"
-rows=() all_passed=0 all_total=0
+# shellcheck source=tests/leash.bash
+source tests/leash.bash
+LAB_OUT=${LAB_OUT:-$root/build}
+escape=$LAB_OUT/tests/escape
+OUTPUT_MAX=${OUTPUT_MAX:-65536}	# bytes of a test's output kept in reports
+export LAB_TIMEOUT=${LAB_TIMEOUT:-10}
+export LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-30}
 
-for lesson in "$@"; do
-	tap=$out/$lesson.tap
-	"$bats" --tap "tests/$lesson.bats" >"$tap" 2>&1
-	passed=$(grep -c -E '^ok [0-9]+ ' "$tap")
-	failed=$(grep -c -E '^not ok [0-9]+ ' "$tap")
-	if ! grep -q '^1\.\.' "$tap"; then
-		echo "$lesson: the tests could not run:"
-		sed 's/^/    /' "$tap" | head -20
-	elif ((failed > 0)); then
-		echo "$lesson: failed:"
-		grep -E '^not ok [0-9]+ ' "$tap" | sed 's/^not ok [0-9]* /    /'
+out=build/check builds= name=$(basename "$root") filter= hints=0 quiet=0
+usage() {
+	echo "usage: tests/score.bash [--out DIR] [--builds DIR] [--name NAME] [--filter RE] [--hints] [--quiet] LESSON..." >&2
+	exit 2
+}
+while (($#)); do
+	case $1 in
+	--out) out=${2:?}; shift ;;
+	--builds) builds=${2:?}; shift ;;
+	--name) name=${2:?}; shift ;;
+	--filter) filter=${2?}; shift ;;
+	--hints) hints=1 ;;
+	--quiet) quiet=1 ;;
+	--) shift; break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+	shift
+done
+(($#)) || usage
+[[ -x $escape ]] || {
+	echo "tests/score.bash: $escape is not built: run make" >&2
+	exit 1
+}
+LAB=${LAB:-lessons}
+export LAB_BIN=${LAB_BIN:-$LAB_OUT/$LAB}
+mkdir -p "$out/tap" || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/score.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+: >"$out/report.txt"
+
+# say TEXT...: print, and keep it for report.txt.
+say() {
+	((quiet)) || printf '%s\n' "$*"
+	printf '%s\n' "$*" >>"$out/report.txt"
+}
+
+# ---- which bats, and where student code may write ----------------------
+
+# bats_where: set bats and BATS_LIB_PATH to what tests/bats.bash would
+# use (it sets bats up if need be), by asking a bats run of its own.
+# Runs then call bats directly: under another user, tests/bats.bash
+# could not install anything anyway.
+bats_where() {
+	if [[ -n ${LAB_BATS:-} && -x $LAB_BATS ]]; then
+		bats=$LAB_BATS
+		return 0
 	fi
-	rows+=("$(printf '%-20s %3d / %-3d %s' "$lesson" "$passed" \
-		$((passed + failed)) "$( ((failed == 0 && passed > 0)) &&
-			echo done || echo "make check-${lesson%%-*} for details")")")
-	all_passed=$((all_passed + passed))
-	all_total=$((all_total + passed + failed))
+	local probe=$work/where.bats line
+	# shellcheck disable=SC2016 # expanded by bats
+	printf '%s\n' '@test where { echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3; }' >"$probe"
+	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || {
+		echo "tests/score.bash: cannot run bats (tests/bats.bash)" >&2
+		exit 1
+	}
+	line=${line#\# where }
+	bats=${line%%|*}/bin/bats
+	export BATS_LIB_PATH=${line#*|}
+	export LAB_BATS=$bats	# for the next run (tests/grade-all.bash)
+}
+
+bats_where
+leash_probe "$root/tests/helper.bash" "$LAB_BIN" "$LAB_OUT/common" \
+	"$bats" "$BATS_LIB_PATH/bats-support/load.bash" \
+	"$BATS_LIB_PATH/bats-assert/load.bash"
+# Student code (and bats) write their files here: TMPDIR and HOME of the
+# runs, owned by the user they run as, inside build/ where that user
+# can reach it.
+scratch=$(mktemp -d "$LAB_OUT/scratch.XXXXXX") || exit 1
+trap 'rm -rf "$work" "$scratch"' EXIT
+chmod 755 "$scratch" && leash_owns "$scratch"
+
+# ---- a lesson's tests: their names and points, in bats' order ---------
+
+# test_list FILE: one line per test of FILE, in the order bats numbers
+# them: POINTS<TAB>NAME.  The patterns are bats' own (bats-preprocess).
+test_list() {
+	local line test_tags= file_tags= name points
+	local test_re='^[[:blank:]]*@test[[:blank:]]+(.*[^[:blank:]])[[:blank:]]+\{(.*)$'
+	local fn_re='[[:blank:]]*([^[:blank:]()]+)[[:blank:]]*\(?\)?[[:blank:]]+\{[[:blank:]]+#[[:blank:]]*@test[[:blank:]]*$'
+	local cmd_re='^[[:blank:]]*#[[:blank:]]*bats[[:blank:]]+(.*)$'
+	while IFS= read -r line; do
+		line=${line//$'\r'/}
+		if [[ $line =~ $test_re || $line =~ $fn_re ]]; then
+			name=${BASH_REMATCH[1]#[\'\"]}
+			name=${name%[\'\"]}
+			points=$(tag_points "$test_tags" "$file_tags")
+			test_tags=
+			[[ -z $filter || $name =~ $filter ]] || continue
+			printf '%s\t%s\n' "$points" "$name"
+		elif [[ $line =~ $cmd_re ]]; then
+			case ${BASH_REMATCH[1]} in
+			test_tags=*) test_tags=${BASH_REMATCH[1]#test_tags=} ;;
+			file_tags=*) file_tags=${BASH_REMATCH[1]#file_tags=} ;;
+			esac
+		fi
+	done <"$1"
+}
+
+# tag_points TEST_TAGS FILE_TAGS: the N of the first points:N, else 1.
+tag_points() {
+	local tags=",${1// /},${2// /},"
+	if [[ $tags =~ ,points:([0-9]+), ]]; then
+		echo $((10#${BASH_REMATCH[1]}))
+	else
+		echo 1
+	fi
+}
+
+# ---- running and reading one lesson -----------------------------------
+# Each test's result is one line of $work/tests.tsv:
+#   lesson  number  status  score  max  ms  why  name
+# status: passed, failed or skipped; why: a word or two (crashed with
+# SIGSEGV, timed out, did not compile...).  Its output (what bats printed
+# for it, or the compiler's messages) is in $work/LESSON/NUMBER.
+
+# run_lesson LESSON: run its tests; leaves tap/LESSON.tap.
+run_lesson() {
+	local lesson=$1 count limit status=0
+	local -a args=(--tap --timing)
+	[[ -n $filter ]] && args+=(--filter "$filter")
+	count=$(wc -l <"$work/$lesson.list")
+	# Every test may use its whole time; the whole run gets a margin
+	# on top.  Past that, whatever is left counts as not run.
+	limit=$((count * (BATS_TEST_TIMEOUT + 5) + 30))
+	TMPDIR=$scratch HOME=$scratch leash_run "$limit" "$bats" "${args[@]}" \
+		"tests/$lesson.bats" >"$out/tap/$lesson.tap" \
+		2>"$out/tap/$lesson.stderr" || status=$?
+	if ((status == 137)); then
+		echo "# (stopped: the lesson's tests ran over their $limit s)" \
+			>>"$out/tap/$lesson.tap"
+	fi
+	return 0
+}
+
+# read_tap LESSON: turn tap/LESSON.tap into results.
+read_tap() {
+	local lesson=$1 line k=0 status name ms why n text
+	local -a names=() points=()
+	while IFS=$'\t' read -r n text; do
+		points+=("$n") names+=("$text")
+	done <"$work/$lesson.list"
+	local total=${#names[@]} seen=0
+	local plan_re='^1\.\.([0-9]+)$'
+	local result_re='^(not )?ok ([0-9]+) (.*)$'
+	local ms_re='^(.*) in ([0-9]+)ms$'
+	mkdir -p "$work/$lesson"
+	while IFS= read -r line; do
+		if [[ $line =~ $plan_re ]]; then
+			((BASH_REMATCH[1] == total)) || {
+				echo "tests/score.bash: $lesson: bats counts ${BASH_REMATCH[1]} tests, the file $total; every test counts 1 point" >&2
+				points=()
+			}
+		elif [[ $line =~ $result_re ]]; then
+			local -a match=("${BASH_REMATCH[@]}")
+			((k > 0)) && finish_test "$lesson" "$k"
+			k=${match[2]} name=${match[3]} why= ms=0
+			status=passed
+			[[ -n ${match[1]} ]] && status=failed
+			case $name in
+			*' # skip'*)
+				why=${name##* # skip}
+				why=${why# }
+				why="skipped${why:+: $why}"
+				name=${name% # skip*}
+				status=skipped ;;
+			*' # timeout after '*)
+				why="timed out (the test ran over its ${BATS_TEST_TIMEOUT} s)"
+				name=${name% # timeout after *} ;;
+			esac
+			[[ $name =~ $ms_re ]] &&
+				name=${BASH_REMATCH[1]} ms=${BASH_REMATCH[2]}
+			: >"$work/$lesson/$k"
+			seen=$((seen + 1))
+		elif ((k > 0)) && [[ $line == '#'* ]]; then
+			line=${line#\#}
+			printf '%s\n' "${line# }" >>"$work/$lesson/$k"
+		fi
+	done <"$out/tap/$lesson.tap"
+	((k > 0)) && finish_test "$lesson" "$k"
+	# Tests that never reported: the run was stopped or bats failed.
+	for ((k = seen + 1; k <= total; k++)); do
+		{
+			echo "This test did not run: the lesson's tests stopped before it."
+			tail -n 5 "$out/tap/$lesson.tap" "$out/tap/$lesson.stderr"
+		} >"$work/$lesson/$k" 2>/dev/null
+		status=failed why="did not run" name=${names[k - 1]} ms=0
+		finish_test "$lesson" "$k"
+	done
+}
+
+# finish_test LESSON K: write test K's line, from read_tap's variables.
+finish_test() {
+	local max=${points[$2 - 1]:-1} score=0 file=$work/$1/$2
+	if [[ $status == failed && -z $why ]]; then
+		if [[ $(grep -m1 -o '^lab: .* crashed with SIG[A-Z0-9]*' "$file") =~ (SIG[A-Z0-9]+)$ ]]; then
+			why="crashed with ${BASH_REMATCH[1]}"
+		elif grep -q '^lab: .* did not finish within' "$file"; then
+			why="timed out"
+		else
+			why=failed
+		fi
+	fi
+	case $status in
+	passed) score=$max why=passed ;;
+	skipped) score=$max ;;
+	esac
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$status" \
+		"$score" "$max" "$ms" "$why" "${name//$'\t'/ }" >>"$work/tests.tsv"
+}
+
+# not_built LESSON WHY: every test fails, its output the compiler's.
+not_built() {
+	local lesson=$1 k=0 n text
+	mkdir -p "$work/$lesson"
+	while IFS=$'\t' read -r n text; do
+		k=$((k + 1))
+		if [[ -f $builds/$lesson.log ]]; then
+			cp "$builds/$lesson.log" "$work/$lesson/$k"
+		else
+			echo "$2" >"$work/$lesson/$k"
+		fi
+		printf '%s\t%s\tfailed\t0\t%s\t0\t%s\t%s\n' "$lesson" "$k" \
+			"$n" "$2" "$text" >>"$work/tests.tsv"
+	done <"$work/$lesson.list"
+}
+
+# ---- the reports -------------------------------------------------------
+
+# The first lines of a failed test's output, indented, for the terminal.
+show_failures() {
+	local lesson=$1 k status why name
+	while IFS=$'\t' read -r _ k status _ _ _ why name; do
+		[[ $status == failed ]] || continue
+		if [[ $why == failed ]]; then
+			say "    $name"
+		else
+			say "    $name ($why)"
+		fi
+	done < <(awk -F'\t' -v l="$lesson" '$1 == l' "$work/tests.tsv")
+}
+
+# json FILE or json -s TEXT: a JSON string; xml the same for XML.
+json() {
+	if [[ $1 == -s ]]; then
+		printf '%s' "$2" | "$escape" json
+	else
+		"$escape" json "$OUTPUT_MAX" <"$1"
+	fi
+}
+xml() {
+	if [[ $1 == -s ]]; then
+		printf '%s' "$2" | "$escape" xml
+	else
+		"$escape" xml "$OUTPUT_MAX" <"$1"
+	fi
+}
+
+write_json() {
+	local lesson k status score max ms why name sep='' n
+	{
+		printf '{\n  "score": %s,\n' "$all_score"
+		printf '  "execution_time": %s,\n' "$SECONDS"
+		printf '  "output": %s,\n' "$(json "$out/report.txt")"
+		printf '  "extra_data": {"max_score": %s, "submission": %s},\n' \
+			"$all_max" "$(json -s "$name_of_submission")"
+		printf '  "tests": ['
+		while IFS=$'\t' read -r lesson k status score max ms why name; do
+			n=${lesson%%-*}
+			printf '%s\n    {"name": %s, "number": "%s.%s", ' "$sep" \
+				"$(json -s "$lesson: $name")" "$((10#$n))" "$k"
+			printf '"score": %s, "max_score": %s, ' "$score" "$max"
+			printf '"status": "%s", ' \
+				"$([[ $status == failed ]] && echo failed || echo passed)"
+			if [[ $status == passed ]]; then
+				printf '"output": %s}' "$(json "$work/$lesson/$k")"
+			else
+				printf '"output": %s}' "$( {
+					echo "$why"
+					cat "$work/$lesson/$k"
+				} | json /dev/stdin)"
+			fi
+			sep=,
+		done <"$work/tests.tsv"
+		printf '\n  ]\n}\n'
+	} >"$out/results.json"
+}
+
+write_junit() {
+	local lesson k status score max ms why name t f s secs
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		printf '<testsuites name="%s" tests="%s" failures="%s" skipped="%s">\n' \
+			"$(xml -s "$name_of_submission")" "$(count_tests '')" \
+			"$(count_tests '' failed)" "$(count_tests '' skipped)"
+		for lesson in "${lessons[@]}"; do
+			t=$(count_tests "$lesson") f=$(count_tests "$lesson" failed)
+			s=$(count_tests "$lesson" skipped)
+			printf '  <testsuite name="%s" tests="%s" failures="%s" errors="0" skipped="%s">\n' \
+				"$lesson" "$t" "$f" "$s"
+			printf '    <properties><property name="score" value="%s"/><property name="max_score" value="%s"/></properties>\n' \
+				"${lesson_score[$lesson]}" "${lesson_max[$lesson]}"
+			while IFS=$'\t' read -r _ k status score max ms why name; do
+				printf -v secs '%d.%03d' $((ms / 1000)) $((ms % 1000))
+				printf '    <testcase classname="%s" name="%s" time="%s">' \
+					"$lesson" "$(xml -s "$name")" "$secs"
+				case $status in
+				passed) ;;
+				skipped) printf '<skipped message="%s"/>' \
+					"$(xml -s "${why#skipped: }")" ;;
+				failed) printf '\n      <failure message="%s" type="%s">%s</failure>\n    ' \
+					"$(xml -s "$why")" "$(xml -s "${why%% *}")" \
+					"$(xml "$work/$lesson/$k")" ;;
+				esac
+				printf '</testcase>\n'
+			done < <(awk -F'\t' -v l="$lesson" '$1 == l' "$work/tests.tsv")
+			echo '  </testsuite>'
+		done
+		echo '</testsuites>'
+	} >"$out/junit.xml"
+}
+
+# count_tests LESSON [STATUS]: how many tests (of LESSON; '' for all).
+count_tests() {
+	awk -F'\t' -v l="$1" -v s="${2:-}" \
+		'(l == "" || $1 == l) && (s == "" || $3 == s) { n++ }
+		END { print n + 0 }' "$work/tests.tsv"
+}
+
+# ---- main --------------------------------------------------------------
+
+lessons=("$@")
+name_of_submission=$name
+declare -A lesson_score lesson_max lesson_result
+all_score=0 all_max=0 all_passed=1
+: >"$work/tests.tsv"
+: >"$out/scores.tsv"
+rm -f "$out"/tap/*.tap "$out"/tap/*.stderr
+
+# The lessons run side by side, SCORE_JOBS at a time (one per core).
+jobs=${SCORE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=0
+for lesson in "${lessons[@]}"; do
+	if [[ ! -f tests/$lesson.bats ]]; then
+		echo "tests/score.bash: no tests/$lesson.bats" >&2
+		exit 2
+	fi
+	test_list "tests/$lesson.bats" >"$work/$lesson.list"
+	if [[ -n $builds && -f $builds/$lesson.missing ]]; then
+		lesson_result[$lesson]="missing"
+	elif [[ -n $builds && -f $builds/$lesson.failed ]]; then
+		lesson_result[$lesson]="did not compile"
+	else
+		if ((running >= jobs)); then
+			wait -n
+			running=$((running - 1))
+		fi
+		run_lesson "$lesson" &
+		running=$((running + 1))
+	fi
+done
+wait
+for lesson in "${lessons[@]}"; do
+	case ${lesson_result[$lesson]:-} in
+	missing) not_built "$lesson" "$(cat "$builds/$lesson.missing")" ;;
+	"did not compile") not_built "$lesson" "did not compile" ;;
+	*) read_tap "$lesson" ;;
+	esac
 done
 
-echo
-printf '%-20s %s\n' lesson "passed / tests"
-printf '%s\n' "${rows[@]}"
-printf '%-20s %3d / %-3d\n' total "$all_passed" "$all_total"
-((all_passed == all_total && all_total > 0))
+for lesson in "${lessons[@]}"; do
+	read -r score max passed failed skipped crashed timedout < <(awk -F'\t' \
+		-v l="$lesson" '$1 == l {
+			score += $4; max += $5
+			if ($3 == "passed") p++
+			if ($3 == "failed") f++
+			if ($3 == "skipped") s++
+			if ($7 ~ /^crashed/) c++
+			if ($7 ~ /^timed out/) t++
+		} END { print score + 0, max + 0, p + 0, f + 0, s + 0, c + 0, t + 0 }' \
+		"$work/tests.tsv")
+	lesson_score[$lesson]=$score lesson_max[$lesson]=$max
+	all_score=$((all_score + score)) all_max=$((all_max + max))
+	((failed == 0 && passed > 0)) || all_passed=0
+	result=${lesson_result[$lesson]:-}
+	if [[ -z $result ]]; then
+		if ((failed == 0 && passed > 0)); then
+			result="done"
+		elif ((passed + failed == 0)); then
+			result="no test ran"
+		else
+			result="$failed failed"
+			((crashed)) && result+=", $crashed crashed"
+			((timedout)) && result+=", $timedout timed out"
+			((hints)) && result+=": make check-${lesson%%-*} for details"
+		fi
+		((skipped)) && result+=" ($skipped skipped)"
+		if ((failed > 0)); then
+			say "$lesson: failed:"
+			show_failures "$lesson"
+		fi
+	else
+		say "$lesson: $result"
+		[[ -f $builds/$lesson.log ]] && sed -n '1,20s/^/    /p' "$builds/$lesson.log" |
+			while IFS= read -r line; do say "$line"; done
+	fi
+	lesson_result[$lesson]=$result
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$lesson" "$score" "$max" \
+		"$passed" "$failed" "$skipped" "$result" >>"$out/scores.tsv"
+done
+
+say ""
+say "$(printf '%-20s %-11s  %s' lesson '  score' result)"
+for lesson in "${lessons[@]}"; do
+	say "$(printf '%-20s %4s / %-4s  %s' "$lesson" "${lesson_score[$lesson]}" \
+		"${lesson_max[$lesson]}" "${lesson_result[$lesson]}")"
+done
+say "$(printf '%-20s %4s / %s' total "$all_score" "$all_max")"
+
+write_json
+write_junit
+((all_passed))

@@ -1,0 +1,165 @@
+# tests/leash.bash - run student code on a leash.  Sourced by
+# tests/score.bash and tests/grade.bash:
+#
+#   leash_probe                 decide once how runs are confined here
+#   leash_run LIMIT CMD...      run CMD (a compiler, a whole bats run)
+#   leash_owns DIR              let the runs' user write into DIR
+#
+# Whatever student code does (hang, fork, fill the disk, start a daemon),
+# it must cost its own test and not the machine or the other tests.  A
+# run gets, in this order:
+#
+#   limits   (ulimit, for every process of the run) CPU seconds per
+#            process (LEASH_CPU, 30), open files (LEASH_FILES, 512), the
+#            size of any one file (LEASH_FSIZE MiB, 64), address space
+#            (LEASH_MEMORY MiB, 2048; 0 = none, as a sanitizer build
+#            needs), no core files, and at most LEASH_PROCS (200) more
+#            processes than its user already has;
+#   a user   RLIMIT_NPROC counts the processes of a real user and the
+#            kernel does not apply it to root at all.  So, run as root,
+#            the run drops to an unprivileged user (LEASH_USER, nobody)
+#            when that user can reach the toolkit; the student code then
+#            also cannot write anywhere but world-writable folders.  As
+#            root without that, the process limit is not enforced, which
+#            the report says; the time limits still hold;
+#   a PID namespace where the machine allows one (root, or unprivileged
+#            user namespaces): when the run ends, the kernel kills all
+#            that is left in it, daemons and double forks included;
+#   a mark   LAB_LEASH=<unique> in the environment of everything it
+#            starts: afterwards every process carrying it is killed (the
+#            net where there is no namespace);
+#   a time   the whole run is killed after LIMIT seconds, in its own
+#            session.
+#
+# Gaps, said plainly: a process that clears its environment escapes the
+# mark (not the namespace); the file size limit is per file, so many
+# files can still add up until the time limit; as root without the
+# unprivileged user there is no process limit.
+
+LEASH_CPU=${LEASH_CPU:-30}
+LEASH_FILES=${LEASH_FILES:-512}
+LEASH_FSIZE=${LEASH_FSIZE:-64}
+LEASH_MEMORY=${LEASH_MEMORY:-2048}
+LEASH_PROCS=${LEASH_PROCS:-200}
+LEASH_USER=${LEASH_USER-nobody}
+
+LEASH_AS=()	# setpriv ... : how a run drops to LEASH_USER, if it does
+LEASH_NS=()	# unshare ... : how a run gets its own PID namespace
+LEASH_UID=$(id -u)
+LEASH_HOW=	# one line for the report: how runs are confined
+
+# leash_probe PATH...: decide how runs are confined on this machine.
+# Every PATH (the toolkit, the built programs, bats and its libraries)
+# must be readable by the user the runs drop to, or they stay root.
+leash_probe() {
+	local user_ok=1 path uid gid
+	LEASH_AS=() LEASH_NS=() LEASH_UID=$(id -u)
+	if [[ $LEASH_UID == 0 && -n $LEASH_USER && $LEASH_USER != root ]] &&
+		command -v setpriv >/dev/null &&
+		uid=$(id -u "$LEASH_USER" 2>/dev/null) &&
+		gid=$(id -g "$LEASH_USER" 2>/dev/null); then
+		for path in "$@"; do
+			setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+				test -r "$path" 2>/dev/null || user_ok=0
+		done
+		if ((user_ok)); then
+			LEASH_AS=(setpriv --reuid="$uid" --regid="$gid"
+				--clear-groups)
+			LEASH_UID=$uid
+		fi
+	fi
+	if [[ $(id -u) == 0 ]]; then
+		LEASH_NS=(unshare --pid --fork --mount-proc --kill-child)
+	else
+		LEASH_NS=(unshare --map-current-user --pid --fork --mount-proc
+			--kill-child)
+	fi
+	command -v unshare >/dev/null && "${LEASH_NS[@]}" true 2>/dev/null ||
+		LEASH_NS=()
+
+	if ((${#LEASH_AS[@]})); then
+		LEASH_HOW="student code ran as user $LEASH_USER"
+	elif [[ $LEASH_UID == 0 ]]; then
+		LEASH_HOW="student code ran as root: the process limit is not enforced (LEASH_USER=$LEASH_USER could not reach the toolkit)"
+	else
+		LEASH_HOW="student code ran as user $(id -un)"
+	fi
+	if ((${#LEASH_NS[@]})); then
+		LEASH_HOW+=", in a PID namespace of its own"
+	else
+		LEASH_HOW+=", without a PID namespace (leftovers are found by their environment)"
+	fi
+	LEASH_HOW+="; limits: ${LEASH_CPU} s CPU a process, $LEASH_PROCS processes, $LEASH_FILES open files, files up to $LEASH_FSIZE MiB"
+	((LEASH_MEMORY > 0)) && LEASH_HOW+=", $LEASH_MEMORY MiB of memory"
+	return 0
+}
+
+# leash_owns DIR...: make DIR writable by the user runs drop to.
+leash_owns() {
+	((${#LEASH_AS[@]} == 0)) || chown "$LEASH_UID" "$@"
+}
+
+# The number of tasks (processes and threads: both count for
+# RLIMIT_NPROC) that user $1 runs now.
+leash_tasks() {
+	grep -hs '^Uid:' /proc/[0-9]*/task/[0-9]*/status |
+		awk -v uid="$1" '$2 == uid { n++ } END { print n + 0 }'
+}
+
+# leash_sweep MARK: kill every process whose environment holds the mark,
+# again and again until none is left (a forking process makes new ones).
+leash_sweep() {
+	local round pids
+	for ((round = 0; round < 100; round++)); do
+		pids=$(grep -lsxzF "LAB_LEASH=$1" /proc/[0-9]*/environ |
+			cut -d/ -f3)
+		[[ -z $pids ]] && return 0
+		# shellcheck disable=SC2086 # one word a pid
+		kill -KILL $pids 2>/dev/null
+	done
+	echo "leash: processes of a run ($1) could not be killed: $pids" >&2
+	return 1
+}
+
+# leash_limit -X VALUE: lower limit X (soft and hard, so student code
+# cannot raise it again) to VALUE, unless it is already lower.
+leash_limit() {
+	local hard
+	hard=$(ulimit -H "$1")
+	[[ $hard != unlimited ]] && (($2 >= hard)) && return 0
+	ulimit "$1" "$2"
+}
+
+# leash_run LIMIT CMD...: run CMD confined as above, its stdin from
+# /dev/null, its stdout and stderr the caller's.  Returns CMD's status
+# (124 if it ran out of time).
+leash_run() {
+	local limit=$1 mark status=0 procs
+	shift
+	mark=run-$$-$BASHPID-$RANDOM$RANDOM$RANDOM
+	procs=$(($(leash_tasks "$LEASH_UID") + LEASH_PROCS))
+	(
+		export LAB_LEASH=$mark
+		leash_limit -c 0 && leash_limit -n "$LEASH_FILES" &&
+			leash_limit -f $((LEASH_FSIZE * 1024)) &&
+			leash_limit -u "$procs" || exit 125
+		if ((LEASH_MEMORY > 0)); then
+			leash_limit -v $((LEASH_MEMORY * 1024)) || exit 125
+		fi
+		# Soft CPU limit a second below the hard one, so a spinning
+		# program gets SIGXCPU (a named crash) before SIGKILL.
+		leash_limit -t $((LEASH_CPU + 1)) &&
+			ulimit -S -t "$LEASH_CPU" || exit 125
+		# KILL, as unshare blocks TERM and the namespace's first
+		# process (the innermost bash) ignores it; when that process
+		# ends, the kernel ends everything else in the namespace.
+		# --foreground: only the session leader gets the signal
+		# (timeout would otherwise kill its own process group too).
+		exec timeout --foreground -s KILL "$limit" \
+			setsid "${LEASH_NS[@]}" \
+			"${LEASH_AS[@]}" bash -c '"$@"; exit' leash "$@" \
+			</dev/null
+	) || status=$?
+	leash_sweep "$mark"
+	return "$status"
+}
