@@ -1,0 +1,274 @@
+/*
+ * client.c - lesson 03: a TCP client, one system call at a time.
+ *
+ *   client                        the demo: plays the server's side too
+ *   client [--timeout SECONDS] [HOST [PORT [MESSAGE]]]
+ *
+ * The course notes' client in C: resolve HOST (an IPv4 or IPv6 address,
+ * or a name such as localhost) with getaddrinfo, connect to the first of
+ * its addresses that answers, send MESSAGE, read the whole reply (an
+ * echo server sends back exactly what it got, so: as many bytes as we
+ * sent), print it and close.  Defaults: 127.0.0.1, port 1234, "Hello
+ * tcp!".  Run `make lesson-03`.
+ */
+#include "die.h"
+#include "sock_util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Each line of output starts with this: "  " in the demo, to indent. */
+static const char *margin = "";
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: client [--timeout SECONDS] [HOST [PORT [MESSAGE]]]\n"
+		"With no arguments: a demo that plays the server's side too.\n"
+		"Sends MESSAGE (default \"Hello tcp!\") to the echo server at"
+		" HOST (default\n"
+		"127.0.0.1; IPv4, IPv6 or a name) on PORT (default 1234) and"
+		" prints the reply.\n"
+		"--timeout bounds the connect and each wait for the reply"
+		" (default 10).\n");
+}
+
+/* "0.5" -> 500: milliseconds for the bounds, from seconds. */
+static int parse_seconds(const char *text)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(text, &end);
+	/* strtod would also take spaces, a sign, "inf" and "nan". */
+	if (strchr("0123456789.", text[0]) == NULL || text[0] == '\0'
+	    || *end != '\0' || errno != 0 || !(s > 0) || s > 3600)
+		die_usage("bad timeout '%s': a number of seconds, such as 5"
+			  " or 0.5, at most 3600", text);
+	return s < 0.001 ? 1 : (int)(s * 1000 + 0.5);
+}
+
+/*
+ * socket() and connect() to one address.  The bound is set first:
+ * SO_SNDTIMEO limits connect() (on Linux: it then fails with
+ * EINPROGRESS) and SO_RCVTIMEO each recv() of the reply.
+ * Returns the connected socket, or -1 with errno.
+ */
+static int open_and_connect(const struct sockaddr *sa, socklen_t len,
+			    int timeout_ms)
+{
+	int fd, saved;
+
+	fd = socket(sa->sa_family, SOCK_STREAM, 0);
+	if (fd == -1)
+		return -1;
+	if (sock_set_timeout(fd, timeout_ms) == 0
+	    && connect(fd, sa, len) == 0)
+		return fd;
+	saved = errno == EINPROGRESS ? ETIMEDOUT : errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* No address answered: say why, with a hint where one helps. */
+static void connect_failed(const char *where, int err, int timeout_ms)
+{
+	if (err == ECONNREFUSED)
+		die("connect %s: %s (is a server running? try make lesson-04)",
+		    where, strerror(err));
+	if (err == ETIMEDOUT)
+		die("connect %s: %s (no answer within %g s; see --timeout)",
+		    where, strerror(err), timeout_ms / 1000.0);
+	errno = err;
+	die("connect %s:", where);
+}
+
+/*
+ * EXERCISE: this connect_to only understands IPv4 numbers such as
+ * 127.0.0.1: inet_pton() fills one struct sockaddr_in by hand.  Make it
+ * take names (localhost) and IPv6 addresses (::1) too:
+ *   - ask getaddrinfo(3) for the addresses of host and port, with hints
+ *     ai_family = AF_UNSPEC (IPv4 or IPv6) and ai_socktype = SOCK_STREAM;
+ *     if it fails, die with gai_strerror()'s message: "client: HOST: why";
+ *   - try each address in the list, in order, with open_and_connect(),
+ *     until one connects; warn() about each one that fails while others
+ *     remain, and give connect_failed() the last one's errno;
+ *   - freeaddrinfo() the list on every path.
+ * Try `client localhost` and `client ::1` before and after.
+ */
+static int connect_to(const char *host, const char *port, int timeout_ms)
+{
+	struct sockaddr_in sin;
+	char where[SOCK_ADDRSTRLEN];
+	uint16_t number;
+	int fd;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sock_parse_port(port, &number);		/* main has checked it */
+	sin.sin_port = htons(number);		/* network byte order */
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		die("%s: not an IPv4 address (names and IPv6 need"
+		    " getaddrinfo: this lesson's exercise)", host);
+
+	sock_addr_str((struct sockaddr *)&sin, where, sizeof where);
+	fd = open_and_connect((struct sockaddr *)&sin, sizeof sin, timeout_ms);
+	if (fd == -1)
+		connect_failed(where, errno, timeout_ms);
+	return fd;
+}
+
+/* Both ends of the connection: the kernel chose our port. */
+static void show_ends(int fd)
+{
+	char peer[SOCK_ADDRSTRLEN], local[SOCK_ADDRSTRLEN];
+
+	printf("%sconnected to %s (from %s)\n", margin,
+	       sock_peer_str(fd, peer, sizeof peer),
+	       sock_local_str(fd, local, sizeof local));
+}
+
+/* send() the message.  sock_send_all calls send() until every byte is
+ * out (lesson 06), with MSG_NOSIGNAL: a vanished server is an error
+ * here, not a SIGPIPE that kills us. */
+static void send_message(int fd, const char *msg, size_t len)
+{
+	if (sock_send_all(fd, msg, len) == -1)
+		die("send:");
+	printf("%ssent %zu bytes: %s\n", margin, len, msg);
+}
+
+/*
+ * recv() the reply and print it.  For an echo it is exactly len bytes.
+ * One recv() returns what has arrived so far, maybe less than asked
+ * (the notes' recv(1024) hoped otherwise: lesson 05), so call it until
+ * all len are here, counting the calls.
+ */
+static void receive_reply(int fd, size_t len, int timeout_ms)
+{
+	char *buf = malloc(len);
+	size_t got = 0;
+	ssize_t n;
+	int calls = 0;
+
+	if (buf == NULL)
+		die("malloc:");
+	while (got < len) {
+		n = recv(fd, buf + got, len - got, 0);
+		calls++;
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0)
+			die("recv: the server closed the connection after %zu"
+			    " of %zu bytes", got, len);
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			die("recv: no reply within %g s (%zu of %zu bytes"
+			    " came; see --timeout)", timeout_ms / 1000.0, got,
+			    len);
+		else if (errno != EINTR)
+			die("recv: %s (after %zu of %zu bytes)",
+			    strerror(errno), got, len);
+	}
+	printf("%sreceived %zu bytes in %d recv() call%s: ", margin, len,
+	       calls, calls == 1 ? "" : "s");
+	fwrite(buf, 1, len, stdout);	/* bytes, not a C string */
+	putchar('\n');
+	free(buf);
+}
+
+/* No arguments: a narrated run in which we are the server as well. */
+static int demo(void)
+{
+	const char *msg = "Hello tcp!";
+	size_t len = strlen(msg);
+	char port[8], buf[16];
+	int lfd, fd, server_end, gai_err;
+	ssize_t n;
+
+	printf("Lesson 03: a TCP client.\n\n");
+	printf("1. A client needs a server.  This demo plays one too (lesson"
+	       " 04 writes a\n   real one): a socket listening on a port the"
+	       " kernel picks.\n");
+	lfd = sock_listen("127.0.0.1", "0", 1, &gai_err);
+	if (lfd == -1)
+		die("listen 127.0.0.1:0:");
+	snprintf(port, sizeof port, "%d", sock_local_port(lfd));
+	printf("  listening on 127.0.0.1:%s\n\n", port);
+	margin = "  ";
+
+	printf("2. The client makes a socket() and connect()s to that"
+	       " address:\n");
+	fd = connect_to("127.0.0.1", port, 10000);
+	show_ends(fd);
+	server_end = accept(lfd, NULL, NULL);	/* the server's side */
+
+	printf("\n3. send() hands the bytes to the kernel, which sends"
+	       " them:\n");
+	send_message(fd, msg, len);
+
+	printf("\n4. The server's side recv()s them and send()s them"
+	       " back.\n");
+	n = sock_recv_all(server_end, buf, len);
+	if (n > 0)
+		sock_send_all(server_end, buf, (size_t)n);
+
+	printf("\n5. recv() until as many bytes came back as we sent:\n");
+	receive_reply(fd, len, 10000);
+
+	printf("\n6. close() ends the connection.\n\n");
+	close(fd);
+	close(server_end);
+	close(lfd);
+
+	printf("Next, a real server: `make lesson-04 ARGS=\"--port 1234\"`"
+	       " in another\nterminal, then `make lesson-03 ARGS=localhost`"
+	       " here.\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *args[3] = { "127.0.0.1", "1234", "Hello tcp!" };
+	int timeout_ms = 10000, n = 0, i, fd;
+	uint16_t port;
+
+	set_progname(argv[0]);
+	if (argc == 1)
+		return demo();
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--timeout") == 0) {
+			timeout_ms = parse_seconds(i + 1 < argc ? argv[++i] : "");
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			die_usage("bad option '%s' (see client --help)",
+				  argv[i]);
+		} else if (n < 3) {
+			args[n++] = argv[i];
+		} else {
+			die_usage("too many arguments (see client --help)");
+		}
+	}
+	if (sock_parse_port(args[1], &port) == -1 || port == 0)
+		die_usage("bad port '%s': a port is a number from 1 to 65535",
+			  args[1]);
+	if (args[2][0] == '\0')
+		die_usage("empty message: there would be nothing to echo");
+
+	/* The notes' client: connect, send, receive the reply, close. */
+	fd = connect_to(args[0], args[1], timeout_ms);
+	show_ends(fd);
+	send_message(fd, args[2], strlen(args[2]));
+	receive_reply(fd, strlen(args[2]), timeout_ms);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,300 @@
+#!/usr/bin/env bats
+# Lesson 04: server.  `make check-04` runs this file against your lesson.
+#
+# The clients are lesson 03's reference client (so a bug in your lesson
+# 03 cannot fail these tests), bash's /dev/tcp, and socat and ncat where
+# they are installed.
+
+setup_file() {
+	load helper
+	lab_setup_file
+}
+
+setup() {
+	load helper
+	lab_setup 04-server server
+	CLIENT=$(solution 03-client client)
+}
+
+teardown() {
+	lab_teardown
+}
+
+# The server under test on a port the kernel picks.
+start_lab_server() {
+	start_server "$PROG" --port 0 "$@"
+}
+
+# The bytes 0..255, NUL first, four times: what a C string cannot hold.
+all_bytes() {
+	local fmt
+	fmt=$(printf '\\%03o' {0..255})	# \000\001...\377, one printf
+	printf "$fmt$fmt$fmt$fmt" >"$1"
+}
+
+# bash_echo IN OUT: send file IN through bash's /dev/tcp and read as
+# many bytes back into OUT (bash cannot half-close, so it counts).
+bash_echo() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	cat "$1" >&"$fd"
+	timeout -k 1 1 head -c "$(wc -c <"$1")" <&"$fd" >"$2" || true
+	exec {fd}<&-
+}
+
+@test "prints 'listening on 127.0.0.1:PORT' first, at once (--port 0)" {
+	start_lab_server
+	assert_equal "$SERVER_HOST" 127.0.0.1
+	((SERVER_PORT > 0))
+	run head -n 1 "$SERVER_OUT"
+	assert_output "listening on 127.0.0.1:$SERVER_PORT"
+}
+
+@test "echoes lesson 03's client: the notes' message comes back" {
+	start_lab_server
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+	assert_success
+	assert_line --regexp '^received 10 bytes in [0-9]+ recv\(\) calls?: Hello tcp!$'
+}
+
+@test "serves clients one after another, then SIGTERM: summary, exit 0" {
+	start_lab_server
+	local i
+	for i in 1 2 3; do
+		run "$CLIENT" 127.0.0.1 "$SERVER_PORT" "client $i"
+		assert_success
+		assert_line --regexp "^received 8 bytes .*: client $i\$"
+	done
+	stop_server
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 1 "$SERVER_OUT"
+	assert_output "stopped by SIGTERM: 3 clients served, 24 bytes echoed"
+}
+
+@test "SIGINT (Ctrl-C) stops it cleanly too" {
+	start_lab_server
+	stop_server INT
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 1 "$SERVER_OUT"
+	assert_output "stopped by SIGINT: 0 clients served, 0 bytes echoed"
+}
+
+@test "SIGTERM while a client is connected: it closes it and stops" {
+	local fd
+	start_lab_server
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	printf 'hi' >&"$fd"
+	run bounded head -c 2 <&"$fd"
+	assert_output hi
+	stop_server
+	exec {fd}<&-
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 2 "$SERVER_OUT"
+	assert_line --index 0 --regexp '^127\.0\.0\.1:[0-9]+ done: 2 bytes echoed$'
+	assert_line --index 1 "stopped by SIGTERM: 1 client served, 2 bytes echoed"
+}
+
+@test "logs each client's address when it comes and its byte count when it goes" {
+	start_lab_server
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+	assert_success
+	local who
+	who=$(sed -n 's/^connected to .* (from \(.*\))$/\1/p' <<<"$output")
+	# The server is done with a client before it takes the next one:
+	# once a second client has its echo, the first one's lines are out.
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+	stop_server
+	run cat "$SERVER_OUT"
+	assert_line "$who connected"
+	assert_line "$who done: 10 bytes echoed"
+}
+
+@test "one client at a time: a second one waits until the first leaves" {
+	local fd
+	start_lab_server
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	printf 'first' >&"$fd"
+	run bounded head -c 5 <&"$fd"
+	assert_output first
+	# The second connects (the kernel queues it) but gets no echo ...
+	run --separate-stderr "$CLIENT" --timeout 0.2 127.0.0.1 "$SERVER_PORT"
+	assert_failure 1
+	assert_equal "$stderr" \
+		"client: recv: no reply within 0.2 s (0 of 10 bytes came; see --timeout)"
+	# ... until the first one leaves.
+	exec {fd}<&-
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" third
+	assert_success
+	assert_line --regexp '^received 5 bytes .*: third$'
+}
+
+@test "IPv6: --host ::1 listens on [::1]:PORT and serves" {
+	require_ipv6
+	start_lab_server --host ::1
+	assert_equal "$SERVER_ADDR" "[::1]:$SERVER_PORT"
+	run "$CLIENT" ::1 "$SERVER_PORT" "over IPv6"
+	assert_success
+	assert_line --regexp '^received 9 bytes .*: over IPv6$'
+}
+
+@test "--host takes a name: localhost" {
+	start_lab_server --host localhost
+	assert_regex "$SERVER_ADDR" '^(127\.0\.0\.1|\[::1\]):[0-9]+$'
+	run "$CLIENT" "$SERVER_HOST" "$SERVER_PORT"
+	assert_success
+}
+
+@test "--backlog reaches listen(): ss shows it" {
+	require ss
+	start_lab_server --backlog 3
+	run ss -Hltn "sport = :$SERVER_PORT"
+	assert_success
+	assert_regex "$output" "^LISTEN +0 +3 +127\.0\.0\.1:$SERVER_PORT "
+}
+
+@test "SO_REUSEADDR: a restart binds at once, with TIME_WAIT on its port" {
+	local fd port
+	start_lab_server
+	port=$SERVER_PORT
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+	printf x >&"$fd"
+	run bounded head -c 1 <&"$fd"
+	# The server closes first (it stops), so its end goes to TIME_WAIT
+	# once ours closes too.
+	stop_server
+	exec {fd}<&-
+	if command -v ss >/dev/null; then
+		run ss -Htan state time-wait "sport = :$port"
+		assert_output --regexp "127\.0\.0\.1:$port "
+	fi
+	start_server "$PROG" --port "$port"
+	assert_equal "$SERVER_ADDR" "127.0.0.1:$port"
+}
+
+@test "a port in use: the bind error and a hint, exit 1" {
+	start_server "$PEER" hold
+	run --separate-stderr server --port "$SERVER_PORT"
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "server: bind 127.0.0.1:$SERVER_PORT: Address already in use (another socket listens there; ss -tlnp shows which)"
+}
+
+@test "an unknown host: getaddrinfo's message, exit 1" {
+	run --separate-stderr server --host "no such host" --port 0
+	assert_failure 1
+	assert_regex "$stderr" '^server: no such host: '
+}
+
+@test "bad arguments are usage errors, exit 2" {
+	local port
+	for port in abc 65536 -1 ""; do
+		run --separate-stderr server --port "$port"
+		assert_failure 2
+		assert_equal "$stderr" \
+			"server: bad port '$port': a port is a number from 0 to 65535"
+	done
+	run --separate-stderr server --backlog many
+	assert_failure 2
+	assert_equal "$stderr" \
+		"server: bad backlog 'many': a number from 0 to 65535"
+	run --separate-stderr server --frobnicate 1
+	assert_failure 2
+	assert_equal "$stderr" "server: bad argument '--frobnicate' (see server --help)"
+	run --separate-stderr server --port
+	assert_failure 2
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	run --separate-stderr server --help
+	assert_success
+	assert_line --index 0 --partial "usage: server"
+	assert_equal "$stderr" ""
+}
+
+@test "the demo ends by itself, exits 0 and leaves nothing running" {
+	# `run` waits for every process that holds the demo's output: a
+	# server left behind would hold it, and the test would time out.
+	run server
+	assert_success
+	assert_line --regexp '^listening on 127\.0\.0\.1:[0-9]+$'
+	assert_line "  client 1: sent 10 bytes, all 10 came back"
+	assert_line --partial "4. SIGTERM"
+}
+
+# bats test_tags=exercise
+@test "the demo's server serves all four clients and stops on SIGTERM" {
+	run server
+	assert_success
+	assert_line "  client 2: sent 12 bytes, all 12 came back"
+	assert_line "  client 4: sent 12 bytes, all 12 came back"
+	assert_line --regexp '^stopped by SIGTERM: 4 clients served, 39 bytes echoed$'
+	assert_line "  it exited with status 0, having served every client."
+}
+
+# bats test_tags=exercise
+@test "binary data, NUL bytes first, comes back exactly (bash /dev/tcp)" {
+	start_lab_server
+	all_bytes "$BATS_TEST_TMPDIR/in"
+	bash_echo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+}
+
+# bats test_tags=exercise
+@test "256 kB of random bytes come back exactly, and the log counts them (socat)" {
+	require socat
+	head -c 262144 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	start_lab_server
+	bounded socat -t 5 - "TCP:127.0.0.1:$SERVER_PORT" \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+	# socat ends when the server closes, after it logged the count.
+	stop_server
+	run cat "$SERVER_OUT"
+	assert_line --regexp '^127\.0\.0\.1:[0-9]+ done: 262144 bytes echoed$'
+}
+
+# bats test_tags=exercise
+@test "binary bytes come back exactly through ncat too" {
+	require ncat
+	all_bytes "$BATS_TEST_TMPDIR/in"
+	start_lab_server
+	bounded ncat 127.0.0.1 "$SERVER_PORT" \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+}
+
+# bats test_tags=exercise
+@test "a client that resets costs a log line, not the server" {
+	local fd
+	start_lab_server
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	printf 'abc' >&"$fd"
+	# Read 1 byte of the echo: the other 2 are here, unread, so the
+	# close below makes the kernel reset the connection (RST) while the
+	# server waits in recv() for more.
+	bounded dd bs=1 count=1 status=none <&"$fd" >/dev/null
+	exec {fd}<&-
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" "still there?"
+	assert_success
+	assert_line --regexp '^received 12 bytes .*: still there\?$'
+	run cat "$SERVER_ERR"
+	assert_line --regexp '^server: 127\.0\.0\.1:[0-9]+: recv: Connection reset by peer$'
+}
+
+# bats test_tags=exercise
+@test "a client that leaves without reading its echo does not kill it (SIGPIPE)" {
+	local fd
+	start_lab_server
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	# 64 kB fit in the sockets' buffers, so the write cannot block even
+	# though nobody reads the echo; then close with it all unread: RST.
+	head -c 65536 /dev/zero | tr '\0' x >&"$fd"
+	exec {fd}<&-
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" "still there?"
+	assert_success
+	stop_server
+	assert_equal "$SERVER_STATUS" 0
+}
