@@ -1,0 +1,233 @@
+#!/usr/bin/env bats
+# Lesson 02: handshake.  `make check-02` runs this file against your lesson.
+
+setup_file() {
+	load helper
+	lab_setup_file
+}
+
+setup() {
+	load helper
+	lab_setup 02-handshake handshake
+}
+
+teardown() {
+	lab_teardown
+}
+
+# The demo on a port the kernel picks.  Its last part waits about 1 s
+# for the kernel to send a dropped SYN again, so the tests that read it
+# share one run, kept in this file's temporary folder.
+run_demo() {
+	local out=$BATS_FILE_TMPDIR/demo rc=0
+	if [[ ! -e $out.status ]]; then
+		handshake --port 0 >"$out.out" 2>"$out.err" || rc=$?
+		echo "$rc" >"$out.status"
+	fi
+	run cat "$out.out"
+	demo_status=$(<"$out.status")
+}
+
+# The first three captured segments must be the handshake of the
+# connection: SYN seq=x; SYN,ACK seq=y ack=x+1; ACK seq=x+1 ack=y+1.
+assert_handshake_captured() {
+	local line re got=()
+	re='^ +captured +([0-9]+) > ([0-9]+) +([A-Z,]+) +seq=([0-9]+)[^a]*(ack=([0-9]+))?'
+	for line in "${lines[@]}"; do
+		[[ $line =~ $re ]] || continue
+		got+=("${BASH_REMATCH[3]} ${BASH_REMATCH[4]} ${BASH_REMATCH[6]:-}")
+		((${#got[@]} == 3)) && break
+	done
+	((${#got[@]} == 3)) || fail "fewer than three captured segments"
+	local f1 x f2 y a2 f3 s3 a3
+	read -r f1 x <<<"${got[0]}"
+	read -r f2 y a2 <<<"${got[1]}"
+	read -r f3 s3 a3 <<<"${got[2]}"
+	assert_equal "$f1 $f2 $f3" "SYN SYN,ACK ACK"
+	assert_equal "$a2" $(((x + 1) % 4294967296))
+	assert_equal "$s3" $(((x + 1) % 4294967296))
+	assert_equal "$a3" $(((y + 1) % 4294967296))
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	run handshake --help
+	assert_success
+	assert_line --index 0 --partial "usage: handshake"
+}
+
+@test "an unknown argument is a usage error: one line on stderr, exit 2" {
+	run --separate-stderr handshake --frobnicate
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "$stderr" \
+		"handshake: unknown argument '--frobnicate' (see handshake --help)"
+}
+
+@test "bad option values are usage errors, exit 2" {
+	run --separate-stderr handshake --port 70000
+	assert_failure 2
+	assert_equal "$stderr" \
+		"handshake: bad port '70000': a port is a number from 0 to 65535"
+	run --separate-stderr handshake --backlog -1
+	assert_failure 2
+	assert_equal "$stderr" \
+		"handshake: bad --backlog '-1': a number from 0 to 65535"
+	run --separate-stderr handshake --clients 5x
+	assert_failure 2
+	assert_equal "$stderr" \
+		"handshake: bad --clients '5x': a number from 0 to 200"
+	run --separate-stderr handshake --port
+	assert_failure 2
+	assert_equal "$stderr" \
+		"handshake: --port needs a value (see handshake --help)"
+}
+
+@test "a port in use: EADDRINUSE, explained, exit 1" {
+	start_server "$PEER" hold
+	run --separate-stderr handshake --port "$SERVER_PORT" --clients 0
+	assert_failure 1
+	assert_equal "$stderr" "handshake: bind 127.0.0.1 port $SERVER_PORT: Address already in use (another program listens there; try --port 0)"
+}
+
+@test "an address this machine does not have: bind fails, exit 1" {
+	run --separate-stderr handshake --host 192.0.2.1 --port 0
+	assert_failure 1
+	assert_equal "$stderr" \
+		"handshake: bind 192.0.2.1 port 0: Cannot assign requested address"
+}
+
+@test "CLOSE after bind(), LISTEN after listen()" {
+	run handshake --port 0 --clients 0
+	assert_success
+	assert_line --index 2 --regexp '^1\. socket\(\) and bind\(\) to 127\.0\.0\.1:[0-9]+$'
+	assert_line --index 3 --regexp '^   listener: CLOSE \('
+	assert_line --index 4 "2. listen(fd, 10): the kernel takes connections now"
+	assert_line --index 5 --regexp '^   listener: LISTEN \('
+}
+
+@test "a non-blocking connect() returns EINPROGRESS; the handshake ends by itself" {
+	run handshake --port 0 --clients 0
+	assert_success
+	assert_line --partial 'connect() returned -1, EINPROGRESS'
+	# On loopback it is over before connect() returns; were it not,
+	# the program waits for it and says so.
+	assert_line --regexp '^   client: (ESTABLISHED|SYN_SENT) \('
+	assert_line --regexp '^   client(, after poll\(\) for POLLOUT)?: ESTABLISHED \('
+}
+
+@test "the connection is ESTABLISHED and queued before accept() is called" {
+	run handshake --port 0 --backlog 3 --clients 0
+	assert_success
+	local before
+	before=$(sed -n '/^4\. Nobody has called accept/,/accept() takes it/p' <<<"$output")
+	assert_regex "$before" \
+		"the server's end, in the kernel's table: ESTABLISHED \("
+	assert_regex "$before" "accept queue: 1 connection\(s\), limit 3"
+	assert_line --regexp '^   server: ESTABLISHED \('
+}
+
+@test "closing: FIN_WAIT then TIME_WAIT on the side that closed first" {
+	run handshake --port 0 --clients 0
+	assert_success
+	local close
+	close=$(sed -n '/^5\. /,$p' <<<"$output")
+	# In the order they happen; FIN_WAIT1 may already be FIN_WAIT2.
+	assert_regex "$close" $'client: FIN_WAIT[12] .*\n   server: recv\\(\\) returned 0'
+	assert_regex "$close" $'server: CLOSE_WAIT .*\n   client: FIN_WAIT2 '
+	assert_regex "$close" $'client: TIME_WAIT .*\n   server: CLOSED '
+}
+
+@test "the TIME_WAIT the program shows is in ss's list after it exits" {
+	require ss
+	run handshake --port 0 --clients 0
+	assert_success
+	local server client
+	server=$(sed -n 's/^1\. socket() and bind() to \(.*\)$/\1/p' <<<"$output")
+	client=$(sed -n 's/^3\. A client connect()s from \([^,]*\),.*/\1/p' <<<"$output")
+	[[ -n $server && -n $client ]] || fail "no addresses in the output"
+	run ss -tan state time-wait
+	assert_line --regexp " ${client//./\\.} +${server//./\\.} *$"
+}
+
+@test "IPv6: the same story on ::1" {
+	require_ipv6
+	run handshake --host ::1 --port 0 --clients 0
+	assert_success
+	assert_line --regexp '^1\. socket\(\) and bind\(\) to \[::1\]:[0-9]+$'
+	assert_line --regexp '^   listener: LISTEN \('
+	assert_line --regexp "the server's end, in the kernel's table: ESTABLISHED"
+	assert_line --regexp '^   client: TIME_WAIT \('
+}
+
+@test "the demo ends by itself, exit 0; a full queue drops SYNs, a retry gets in" {
+	run_demo
+	assert_equal "$demo_status" 0
+	# backlog 10 (the notes' listen(10)), 12 clients
+	assert_line "   connect() returned -1, EINPROGRESS, for 12"
+	assert_line --regexp '^   the listener.s accept queue: 11 connection\(s\), limit 10$'
+	assert_line "   their server ends, in the kernel's table: 11 ESTABLISHED, 0 SYN_RECV"
+	assert_line --regexp '^   127\.0\.0\.1:[0-9]+ got in, after [1-9] SYN retransmission'
+	assert_line "   their server ends, in the kernel's table: 12 ESTABLISHED, 0 SYN_RECV"
+}
+
+# bats test_tags=exercise
+@test "the demo counts 11 clients done and 1 waiting, then 12 and 0" {
+	run_demo
+	assert_equal "$demo_status" 0
+	local counts
+	counts=$(grep '^   clients: ' <<<"$output")
+	assert_equal "$counts" "$(printf '%s\n' \
+		"   clients: 11 completed the handshake (ESTABLISHED), 1 wait in SYN_SENT" \
+		"   clients: 12 completed the handshake (ESTABLISHED), 0 wait in SYN_SENT")"
+}
+
+# bats test_tags=exercise
+@test "backlog N takes N + 1 connections: every client done, none waits" {
+	local backlog clients
+	for backlog in 0 2 5; do
+		clients=$((backlog + 1))
+		run handshake --port 0 --backlog "$backlog" --clients "$clients"
+		assert_success
+		assert_line "   clients: $clients completed the handshake (ESTABLISHED), 0 wait in SYN_SENT"
+		assert_line "   the listener's accept queue: $clients connection(s), limit $backlog"
+		assert_line "   The queue took them all: try more --clients."
+	done
+}
+
+@test "--trace as root: captures SYN, SYN-ACK, ACK with ack = seq + 1" {
+	[[ $(id -u) == 0 ]] || skip "needs root (a packet socket needs CAP_NET_RAW)"
+	run handshake --port 0 --clients 0 --trace
+	assert_success
+	assert_line "--trace: capturing on lo with a packet socket"
+	assert_handshake_captured
+	assert_line --regexp '^   client: TIME_WAIT \('
+}
+
+@test "--trace as an ordinary user: a private network namespace" {
+	require unshare
+	require_unprivileged "$PROG"
+	unprivileged unshare -rn true 2>/dev/null ||
+		skip "this system does not let ordinary users have user namespaces"
+	run unprivileged "$PROG" --port 0 --clients 0 --trace
+	assert_success
+	assert_line --index 2 --partial "so this process moved into a private network"
+	assert_handshake_captured
+	assert_line --regexp '^   client: TIME_WAIT \('
+}
+
+@test "--trace without any privilege: says so, shows tcpdump, carries on" {
+	require unshare
+	require_unprivileged "$PROG"
+	# In a user namespace without a uid map a process can neither open
+	# a packet socket nor make a namespace of its own; where ordinary
+	# users get no user namespaces at all, plain is the same.
+	local jail=(unshare -U)
+	unprivileged unshare -U true 2>/dev/null || jail=()
+	run unprivileged "${jail[@]}" "$PROG" --port 0 --clients 0 --trace
+	assert_success
+	assert_line --index 2 --regexp '^--trace: cannot capture\.  socket\(AF_PACKET\): '
+	assert_line "    sudo tcpdump -i lo -n -S 'tcp port 1234'"
+	assert_line --partial "in another terminal first, and this with --port 1234."
+	refute_line --partial "captured"
+	assert_line --regexp '^   client: TIME_WAIT \('
+}
