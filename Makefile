@@ -45,7 +45,7 @@ PRELOAD_SRCS := common/shortio.c
 COMMON    := $(patsubst %.c,$(OUT)/%.o,\
 		$(filter-out $(TOOL_SRCS) $(PRELOAD_SRCS),$(wildcard common/*.c)))
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats
+EXTRA_TESTS := tests/shortio.bats tests/grade.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash

@@ -2,7 +2,8 @@
 # tests/grade.bash - grade one student's submission.  Run it through make,
 # which builds the toolkit first and hands its settings on:
 #
-#   make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"] [FILTER=RE] [STRICT=1]
+#   make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"] [FILTER=RE]
+#              [TAGS=LIST] [STRICT=1]
 #
 # 1. Find each lesson in DIR: a folder NN-slug in DIR or in DIR/lessons
 #    (so a copy of the whole repository works), or, for a lesson whose
@@ -17,7 +18,8 @@
 # 3. Run the lessons' tests against those programs (tests/score.bash) and
 #    write the reports into OUT (default build/grade/NAME).
 #
-# NAME is DIR's folder name (GRADE_NAME overrides it).  Exit status: 0
+# NAME is DIR's folder name (GRADE_NAME overrides it); GRADE_WORK
+# replaces build/grade as the folder of the copies and builds.  Exit status: 0
 # once graded (whatever the score; with STRICT=1, only if every test
 # passed), 1 if grading itself failed, 2 for a usage error.
 set -uo pipefail
@@ -40,7 +42,7 @@ submission=${SUBMISSION:-}
 	usage_error "say which submission: make grade SUBMISSION=path/to/folder"
 [[ -d $submission ]] ||
 	usage_error "SUBMISSION=$submission is not a folder"
-submission=$(cd "$submission" && pwd) || exit 1
+submission=$(realpath -- "$submission") || exit 1
 [[ -n ${GRADE_LESSONS:-} ]] ||
 	die "GRADE_LESSONS is empty: run this through make grade"
 read -ra all_lessons <<<"$GRADE_LESSONS"
@@ -48,13 +50,14 @@ read -ra all_lessons <<<"$GRADE_LESSONS"
 name=${GRADE_NAME:-$(basename "$submission")}
 name=${name//[^A-Za-z0-9._-]/_}
 [[ $name == .* ]] && name=_$name
-work=build/grade/$name
-out=${GRADE_OUT:-$work}
-mkdir -p "$out" && out=$(cd "$out" && pwd) || die "cannot make OUT=$out"
+work=${GRADE_WORK:-build/grade}/$name
+mkdir -p "$work" && work=$(cd "$work" && pwd) || die "cannot make $work"
+out=$(realpath -m -- "${GRADE_OUT:-$work}")
 case $out/ in
 "$submission"/*)
 	usage_error "OUT=$out is inside the submission: it must stay untouched" ;;
 esac
+mkdir -p "$out" || die "cannot make OUT=$out"
 
 # ---- which lessons ------------------------------------------------------
 
@@ -180,7 +183,7 @@ for lesson in "${lessons[@]}"; do
 			"($warnings warning(s))"
 	else
 		touch "$work/builds/$lesson.failed"
-		echo "  $lesson: did not compile (build/grade/$name/builds/$lesson.log)"
+		echo "  $lesson: did not compile ($work/builds/$lesson.log)"
 	fi
 done
 
@@ -188,9 +191,10 @@ done
 
 args=(--out "$out" --builds "$work/builds" --name "$name")
 [[ -n ${FILTER:-} ]] && args+=(--filter "$FILTER")
+[[ -n ${TAGS:-} ]] && args+=(--tags "$TAGS")
 [[ -n ${GRADE_QUIET:-} ]] && args+=(--quiet)
 echo
-LAB_BIN=$root/$work/bin tests/score.bash "${args[@]}" "${lessons[@]}"
+LAB_BIN=$work/bin tests/score.bash "${args[@]}" "${lessons[@]}"
 status=$?
 ((status < 2)) || exit 1
 rm -rf "$out/build" && cp -R "$work/builds" "$out/build"

@@ -56,10 +56,16 @@ lab_setup() {
 }
 
 # bounded CMD...: run CMD, killed after LAB_TIMEOUT seconds (exit 124).
-# A crash or a timeout is noted (see lab_note), so a failed test says so.
+# timeout(1) gives CMD a process group of its own; whatever CMD leaves
+# running in it (forked children it never waited for) is killed when
+# CMD ends.  A crash or a timeout is noted (lab_note), so a failed test
+# says so.  (<&0: a background command would get /dev/null as stdin.)
 bounded() {
-	local status=0
-	timeout -k 1 "$LAB_TIMEOUT" "$@" || status=$?
+	local status=0 pid
+	timeout -k 1 "$LAB_TIMEOUT" "$@" <&0 &
+	pid=$!
+	wait "$pid" || status=$?
+	kill -KILL -- "-$pid" 2>/dev/null || true
 	((status < 124)) || lab_note "$status" "$LAB_TIMEOUT" "" "$@"
 	return "$status"
 }

@@ -11,12 +11,16 @@
 #                    report.txt    what was printed: failures and table
 #                    scores.tsv    lesson, score, max, passed, failed,
 #                                  skipped, result (for tests/grade-all.bash)
+#                    tests.tsv     lesson, number, status, score, max, ms,
+#                                  why, name: one line a test
 #                    tap/NN-slug.tap, .stderr   bats' raw output
 #   --builds DIR   DIR/NN-slug.failed: the lesson did not compile (its
 #                  DIR/NN-slug.log holds the compiler's messages);
 #                  DIR/NN-slug.missing: the submission lacks the lesson
 #   --name NAME    the submission's name in the reports
 #   --filter RE    only the tests whose name matches RE (bats --filter)
+#   --tags LIST    only the tests with these tags (bats --filter-tags:
+#                  "exercise", "!exercise", "a,!b" is a and not b)
 #   --hints        tell a student which `make check-NN` shows the details
 #   --quiet        print only the table
 #
@@ -43,9 +47,9 @@ export LAB_TIMEOUT=${LAB_TIMEOUT:-10}
 export LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-30}
 
-out=build/check builds= name=$(basename "$root") filter= hints=0 quiet=0
+out=build/check builds= name=$(basename "$root") filter= tags= hints=0 quiet=0
 usage() {
-	echo "usage: tests/score.bash [--out DIR] [--builds DIR] [--name NAME] [--filter RE] [--hints] [--quiet] LESSON..." >&2
+	echo "usage: tests/score.bash [--out DIR] [--builds DIR] [--name NAME] [--filter RE] [--tags LIST] [--hints] [--quiet] LESSON..." >&2
 	exit 2
 }
 while (($#)); do
@@ -54,6 +58,7 @@ while (($#)); do
 	--builds) builds=${2:?}; shift ;;
 	--name) name=${2:?}; shift ;;
 	--filter) filter=${2?}; shift ;;
+	--tags) tags=${2?}; shift ;;
 	--hints) hints=1 ;;
 	--quiet) quiet=1 ;;
 	--) shift; break ;;
@@ -130,6 +135,7 @@ test_list() {
 			name=${BASH_REMATCH[1]#[\'\"]}
 			name=${name%[\'\"]}
 			points=$(tag_points "$test_tags" "$file_tags")
+			has_tags "$test_tags,$file_tags" || { test_tags= && continue; }
 			test_tags=
 			[[ -z $filter || $name =~ $filter ]] || continue
 			printf '%s\t%s\n' "$points" "$name"
@@ -140,6 +146,20 @@ test_list() {
 			esac
 		fi
 	done <"$1"
+}
+
+# has_tags TAGS: does a test with TAGS pass --tags, as bats decides?
+has_tags() {
+	local have=",${1// /}," want
+	[[ -n $tags ]] || return 0
+	IFS=, read -ra want <<<"${tags// /}"
+	for want in "${want[@]}"; do
+		case $want in
+		'') ;;
+		!*) [[ $have != *",${want#!},"* ]] || return 1 ;;
+		*) [[ $have == *",$want,"* ]] || return 1 ;;
+		esac
+	done
 }
 
 # tag_points TEST_TAGS FILE_TAGS: the N of the first points:N, else 1.
@@ -164,6 +184,7 @@ run_lesson() {
 	local lesson=$1 count limit status=0
 	local -a args=(--tap --timing)
 	[[ -n $filter ]] && args+=(--filter "$filter")
+	[[ -n $tags ]] && args+=(--filter-tags "$tags")
 	count=$(wc -l <"$work/$lesson.list")
 	# Every test may use its whole time; the whole run gets a margin
 	# on top.  Past that, whatever is left counts as not run.
@@ -464,4 +485,5 @@ say "$(printf '%-20s %4s / %s' total "$all_score" "$all_max")"
 
 write_json
 write_junit
+cp "$work/tests.tsv" "$out/tests.tsv"
 ((all_passed))
