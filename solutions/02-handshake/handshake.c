@@ -148,14 +148,15 @@ static int open_trace(const char *port)
 		       " -rn` does) and captures there.  Its loopback is\n"
 		       "  its own: no other program sees these sockets.\n\n");
 	} else {
-		printf("--trace: cannot capture.  socket(AF_PACKET): %s (it"
-		       " needs root or\n  CAP_NET_RAW); a private namespace:"
-		       " %s.  To see the segments, run\n    sudo tcpdump -i"
-		       " lo -n -S 'tcp port %s'\n  in another terminal"
-		       " first%s.  Carrying on without the capture.\n\n",
-		       strerror(raw_err), strerror(errno),
+		printf("--trace: cannot capture here.\n"
+		       "  socket(AF_PACKET): %s (it needs root or"
+		       " CAP_NET_RAW)\n  a private network namespace: %s\n"
+		       "  To see the segments, run first, in another"
+		       " terminal:\n    sudo tcpdump -i lo -n -S 'tcp port"
+		       " %s'\n  and then this program%s.  Carrying on without"
+		       " the capture.\n\n", strerror(raw_err), strerror(errno),
 		       strcmp(port, "0") ? port : "1234",
-		       strcmp(port, "0") ? "" : ", and this with --port 1234");
+		       strcmp(port, "0") ? "" : " with --port 1234");
 	}
 	return fd;
 }
@@ -262,7 +263,7 @@ static void connect_one(const struct sockaddr_storage *srv,
 static int accept_one(int lfd, const struct sockaddr_storage *srv,
 		      const struct client *c)
 {
-	char peer[SOCK_ADDRSTRLEN];
+	char peer[SOCK_ADDRSTRLEN], mine[SOCK_ADDRSTRLEN];
 	int fd;
 
 	/* A listener is readable once its queue holds a connection. */
@@ -275,8 +276,12 @@ static int accept_one(int lfd, const struct sockaddr_storage *srv,
 	fd = accept(lfd, NULL, NULL);
 	if (fd == -1)
 		die("accept:");
+	sock_peer_str(fd, peer, sizeof peer);
+	if (strcmp(peer, sock_addr_str(SA(&c->addr), mine, sizeof mine)))
+		die("accept: a client of another program came first, from %s"
+		    " (try --port 0)", peer);
 	printf("   accept() takes it off the queue, and sends nothing: fd %d,"
-	       " peer %s\n", fd, sock_peer_str(fd, peer, sizeof peer));
+	       " peer %s\n", fd, peer);
 	say("server", sock_tcp_state(fd));
 	return fd;
 }
@@ -383,10 +388,12 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv,
 	char who[SOCK_ADDRSTRLEN];
 	int i, fd, afd, left, einprogress = 0;
 
-	printf("\n6. %d clients connect, and nobody calls accept():\n", n);
+	printf("\n6. Filling the accept queue: %d client(s), and nobody calls"
+	       " accept()\n", n);
 	for (i = 0; i < n; i++)
 		einprogress += start_client(srv, &c[i]) == -1;
-	printf("   connect() returned -1, EINPROGRESS, for %d\n", einprogress);
+	printf("   connect() returned -1, EINPROGRESS, for %d of %d\n",
+	       einprogress, n);
 	while (await_client(c, n, SETTLE_MS, &left) != -1)
 		;	/* until no handshake is in flight */
 	say_clients(c, n, srv);
@@ -408,7 +415,7 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv,
 			printf("   no client got in within %d s\n",
 			       RETRY_MS / 1000);
 		else
-			printf("   %s got in, after %d SYN"
+			printf("   %s: ESTABLISHED now, after %d SYN"
 			       " retransmission(s)\n",
 			       sock_local_str(fd, who, sizeof who),
 			       tcp_retransmits(fd));
