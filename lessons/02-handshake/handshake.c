@@ -193,6 +193,10 @@ static int open_listener(const struct options *o,
 	/* A rerun may bind while old connections sit in TIME_WAIT. */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		err = errno;	/* leave nothing open, even on the way out */
+		close(fd);
+		freeaddrinfo(ai);
+		errno = err;
 		if (errno == EADDRINUSE)
 			die("bind %s port %s: Address already in use (another"
 			    " program listens there; try --port 0)",
