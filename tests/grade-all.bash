@@ -70,7 +70,7 @@ grade_one() {
 		status=$?
 	if ((status != 0)) || [[ ! -s $out/$name/scores.tsv ]]; then
 		printf '  %-24s grading failed: see %s\n' "$name" \
-			"$out/$name/grade.log"
+			"${out#"$root"/}/$name/grade.log"
 	else
 		awk -F'\t' -v n="$name" '{ s += $2; m += $3 }
 			END { printf "  %-24s %5d / %d\n", n, s, m }' \
@@ -78,7 +78,7 @@ grade_one() {
 	fi
 }
 
-echo "Grading ${#submissions[@]} submissions in $class, $jobs at a time"
+echo "Grading ${#submissions[@]} submissions in $SUBMISSIONS, $jobs at a time"
 SECONDS=0
 running=0
 for dir in "${submissions[@]}"; do
@@ -140,6 +140,7 @@ done
 	done
 } >"$out/grades.csv"
 
+shown=${out#"$root"/}
 echo
-echo "Graded ${#submissions[@]} submissions in ${SECONDS} s: $out/grades.csv"
-echo "Each submission's reports: $out/NAME/ (results.json, junit.xml, report.txt)"
+echo "Graded ${#submissions[@]} submissions in ${SECONDS} s: $shown/grades.csv"
+echo "Each submission's reports: $shown/NAME/ (results.json, junit.xml, report.txt)"

@@ -123,7 +123,12 @@ rm -rf "${work:?}/src" "${work:?}/bin" "${work:?}/builds"
 mkdir -p "$work/src" "$work/bin" "$work/builds" || die "cannot make $work"
 leash_probe "$root/common" "$work/src" "$work/bin"
 
-echo "Grading $submission as '$name': ${lessons[*]}"
+# short PATH: PATH as the user sees it from the toolkit's folder.
+short() {
+	printf '%s\n' "${1#"$root"/}"
+}
+
+echo "Grading $SUBMISSION as '$name': ${lessons[*]}"
 
 # copy_lesson FROM LESSON PROG: copy the lesson's regular files (a bare
 # PROG.c when FROM is the submission itself) into src/LESSON.
@@ -179,11 +184,15 @@ for lesson in "${lessons[@]}"; do
 		die "cannot copy $from"
 	if build_lesson "$lesson" "$prog"; then
 		warnings=$(grep -c 'warning:' "$log")
-		echo "  $lesson: compiled ${from#"$submission"/}/$prog.c" \
-			"($warnings warning(s))"
+		case $warnings in
+		0) warnings= ;;
+		1) warnings=" (1 warning)" ;;
+		*) warnings=" ($warnings warnings)" ;;
+		esac
+		echo "  $lesson: compiled ${from#"$submission"/}/$prog.c$warnings"
 	else
 		touch "$work/builds/$lesson.failed"
-		echo "  $lesson: did not compile ($work/builds/$lesson.log)"
+		echo "  $lesson: did not compile ($(short "$work")/builds/$lesson.log)"
 	fi
 done
 
@@ -199,6 +208,6 @@ status=$?
 ((status < 2)) || exit 1
 rm -rf "$out/build" && cp -R "$work/builds" "$out/build"
 echo
-echo "Reports in $out: results.json (Gradescope), junit.xml, report.txt, tap/, build/"
+echo "Reports in $(short "$out")/: results.json (Gradescope), junit.xml, report.txt, tap/, build/"
 [[ ${STRICT:-} == 1 ]] && exit "$status"
 exit 0

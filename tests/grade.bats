@@ -224,7 +224,10 @@ make_kit() {
 	TEST "prints weird bytes and fails" { run alpha weird; assert_success; }
 	# bats test_tags=points:2,exercise
 	TEST "skips" { skip "the machine lacks a tool"; }
-	TEST "runs over its time" { sleep 20; }
+	TEST "runs over its time" {
+		[[ -n ${BATS_TEST_TIMEOUT:-} ]] || skip "no test time limit"
+		sleep 20
+	}
 	EOF
 	sed 's/^TEST /@test /' >"$k/tests/99-beta.bats" <<-'EOF'
 	setup() { load helper; lab_setup 99-beta beta; }
@@ -400,7 +403,8 @@ valid_xml() {
 	assert_output ""
 	# The check can fail: the same program run here, without the
 	# grader, leaves its daemon behind.
-	local bin=$GT/work/forks/bin/$L1/$(prog_of "$L1")
+	local bin
+	bin=$GT/work/forks/bin/$L1/$(prog_of "$L1")
 	bounded "$bin" --help >/dev/null
 	run left_running "$GT/work/forks"
 	assert_output --partial "$bin"
@@ -450,13 +454,20 @@ valid_xml() {
 
 @test "points tags weigh tests; a skipped test gives its points" {
 	assert_equal "$(cat "$GT/kit.status")" "status 0"
-	run score "$GT/kit.out" 98-alpha
-	assert_output "5 7"
 	run result "$GT/kit.out" 98-alpha .
 	assert_equal "${lines[0]}" "passed: passed"
 	assert_equal "${lines[1]}" "failed: failed"
 	assert_equal "${lines[2]}" "skipped: skipped: the machine lacks a tool"
-	assert_regex "${lines[3]}" "^failed: timed out"
+	if [[ $("$LAB_BATS" --version) == "Bats 1.13."* ]]; then
+		# The grader runs bats 1.13 without BATS_TEST_TIMEOUT.
+		assert_equal "${lines[3]}" "skipped: skipped: no test time limit"
+		run score "$GT/kit.out" 98-alpha
+		assert_output "6 7"
+	else
+		assert_regex "${lines[3]}" "^failed: timed out"
+		run score "$GT/kit.out" 98-alpha
+		assert_output "5 7"
+	fi
 }
 
 @test "weird bytes in a test's output still make valid JSON and XML" {
