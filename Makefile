@@ -114,7 +114,7 @@ check: all
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all
-	@tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
+	@$(TEST_WRAP) tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
 
 # ---- Grading (tests/grade.bash; README "For instructors") ------------
 ## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
@@ -142,6 +142,70 @@ grade-run-grade grade-run-grade-all: grade-run-%: all
 		GRADE_COMMON='$(abspath $(COMMON))' \
 		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) tests/$*.bash
 .PHONY: grade-all grade-run-grade grade-run-grade-all
+
+# ---- Quality gates and the benchmark ---------------------------------
+# make test SANITIZE=1, make lint, make memcheck, make soak: what .ci/run
+# checks after make test.  make bench: a benchmark (no test asserts speed).
+
+# SANITIZE=1: any sanitizer report fails the run.  UBSan stops at its
+# first report as ASan does (by default it prints and carries on); every
+# sanitized program aborts on a report (SIGABRT: never a plain exit 1,
+# which a test might expect) and writes it to a file under LAB_SAN_LOGS
+# whatever a test does with its stderr; tests/sanitizers.bash wraps the
+# suite and fails it if any file is there.  verify_asan_link_order=0: the
+# short-I/O shim is preloaded ahead of the ASan runtime.  gcc's UBSan
+# ignores log_path unless its runtime is linked statically.
+ifeq ($(SANITIZE),1)
+LAB_CFLAGS += -fno-sanitize-recover=all
+SAN_STATIC := $(shell echo 'int main(void){return 0;}' | $(CC) -x c - \
+	-fsanitize=undefined -static-libubsan -o /dev/null 2>/dev/null \
+	&& echo -static-libubsan)
+LDLIBS += $(SAN_STATIC)
+export LAB_SAN_LOGS := $(abspath $(OUT))/sanitizer-reports
+SAN_OPTIONS := halt_on_error=1:abort_on_error=1:log_path=$(LAB_SAN_LOGS)/report
+export ASAN_OPTIONS := $(SAN_OPTIONS):detect_leaks=1:verify_asan_link_order=0$(if $(ASAN_OPTIONS),:$(ASAN_OPTIONS))
+export UBSAN_OPTIONS := $(SAN_OPTIONS):print_stacktrace=1$(if $(UBSAN_OPTIONS),:$(UBSAN_OPTIONS))
+TEST_WRAP := tests/sanitizers.bash
+endif
+
+## make lint            every source through gcc and clang -Werror, cppcheck, shellcheck
+# -Wconversion is left out: see tests/lint.bash.
+LINT_WARNINGS := $(WARNINGS) -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-Wstrict-prototypes -Wold-style-definition -Wmissing-prototypes \
+	-Wpointer-arith -Wundef -Wwrite-strings -Wcast-qual -Wvla \
+	-Wnull-dereference -Wdouble-promotion -Wredundant-decls
+LINT_SRCS := $(sort $(wildcard common/*.c bench/*.c tests/*.c) \
+	$(foreach l,$(LESSONS),$(wildcard lessons/$(l)/*.c solutions/$(l)/*.c)))
+LINT_SCRIPTS := $(wildcard tests/*.bash bench/*.bash .ci/run)
+LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS)
+lint:
+	@LINT_SRCS="$(LINT_SRCS)" LINT_SCRIPTS="$(LINT_SCRIPTS)" \
+		LINT_BATS="$(LINT_BATS)" LINT_CPPFLAGS="$(LAB_CPPFLAGS)" \
+		LINT_WARNINGS="$(LINT_WARNINGS)" tests/lint.bash
+
+## make memcheck        every demo, and lesson 04's server after many clients, under valgrind
+# In a tree of its own, built with DWARF 4 (valgrind 3.19 cannot
+# read all of clang's DWARF 5) and without sanitizers.
+memcheck:
+	@$(MAKE) --no-print-directory OUT=build/memcheck SANITIZE= \
+		CFLAGS="-O2 -g -gdwarf-4" all >/dev/null
+	@LAB_OUT=$(abspath build/memcheck) tests/memcheck.bash $(LESSONS)
+
+## make soak [N=20]     the whole of make test N times in a row, naming every test that failed
+soak: N ?= 20
+soak: all
+	@$(TEST_WRAP) tests/soak.bash $(N) $(LESSONS) $(EXTRA_TESTS)
+
+## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat
+BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
+# The throughput tool counts send() and recv() calls by wrapping them
+# at link time (see bench/throughput.c).
+$(OUT)/bench/throughput: LDFLAGS += -Wl,--wrap=send,--wrap=recv
+$(BENCH_PROGS): %: %.o $(COMMON)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+bench: all $(BENCH_PROGS)
+	@bench/run.bash
+.PHONY: lint memcheck soak bench
 
 ## make clean           remove build/ (every output) and nothing else
 clean:

@@ -31,13 +31,15 @@ LAB_DRAINS=()	# the readers copying their output to files
 # functions), they cost nothing.  Optional: lab_setup loads them itself
 # when setup_file did not.
 lab_setup_file() {
-	local before name
-	before=$(compgen -A function)
+	local before
+	before=$(compgen -A function | sort)
 	bats_load_library bats-support
 	bats_load_library bats-assert
-	for name in $(compgen -A function); do
-		grep -qxF "$name" <<<"$before" || export -f "$name"
-	done
+	# The new functions, in one command: bats traces every command of
+	# setup_file, so a loop over ~90 names costs ~0.3 s a file.
+	# shellcheck disable=SC2046 # one function name a word
+	export -f $(comm -13 <(printf "%s\n" "$before") \
+		<(compgen -A function | sort))
 }
 
 # lab_setup LESSON PROG: find the program under test and define a shell
