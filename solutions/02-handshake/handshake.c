@@ -35,7 +35,7 @@
 
 struct options {
 	const char *host, *port;
-	int backlog, clients, trace;
+	int port_given, backlog, clients, trace;
 };
 
 struct client {
@@ -84,7 +84,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	uint16_t port;
 	int i;
 
-	*o = (struct options){ "127.0.0.1", "1234", 10, -1, 0 };
+	*o = (struct options){ "127.0.0.1", "1234", 0, 10, -1, 0 };
 	for (i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = argv[i + 1];
 
@@ -101,6 +101,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 				die_usage("bad port '%s': a port is a number"
 					  " from 0 to 65535", val);
 			o->port = val;
+			o->port_given = 1;
 		} else if (strcmp(opt, "--backlog") == 0) {
 			o->backlog = parse_count(opt, val, 65535);
 		} else if (strcmp(opt, "--clients") == 0) {
@@ -173,8 +174,7 @@ static void show_trace(int tfd, unsigned port, struct tcp_isn *isn)
 }
 
 /* Steps 1 and 2: a socket, bound to host:port, then listening. */
-static int open_listener(const struct options *o,
-			 struct sockaddr_storage *srv)
+static int open_listener(struct options *o, struct sockaddr_storage *srv)
 {
 	/* ai_family 0 is AF_UNSPEC: IPv4 or IPv6, as host says. */
 	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
@@ -196,6 +196,13 @@ static int open_listener(const struct options *o,
 		err = errno;	/* leave nothing open, even on the way out */
 		close(fd);
 		freeaddrinfo(ai);
+		if (err == EADDRINUSE && !o->port_given) {
+			/* The demo must run even beside a lesson 04 server. */
+			printf("(port %s is taken by another program: letting"
+			       " the kernel pick a free port)\n\n", o->port);
+			o->port = "0";
+			return open_listener(o, srv);
+		}
 		errno = err;
 		if (errno == EADDRINUSE)
 			die("bind %s port %s: Address already in use (another"
