@@ -124,14 +124,16 @@ test: all
 # OUT and LESSONS are also this Makefile's build folder and lesson list,
 # which command-line values would replace; so grade and grade-all hand
 # them on under other names to a fresh make without them (the compiler
-# settings still reach it through the environment, see ?= above).
+# settings still reach it through the environment, see ?= above), nor
+# what this make exported from the wrong OUT.
 GRADE_ESCAPE := $(OUT)/tests/escape
 all: $(GRADE_ESCAPE)
 $(GRADE_ESCAPE): $(OUT)/tests/escape.o $(OUT)/common/die.o
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
 grade grade-all:
-	@env -u LESSONS -u OUT MAKEFLAGS= $(MAKE) --no-print-directory \
+	@env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
+		-u UBSAN_OPTIONS MAKEFLAGS= $(MAKE) --no-print-directory \
 		GRADE_PICK='$(call grade_given,LESSONS)' \
 		GRADE_OUT='$(call grade_given,OUT)' grade-run-$@
 grade-run-grade grade-run-grade-all: grade-run-%: all

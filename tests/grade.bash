@@ -198,6 +198,17 @@ done
 
 # ---- test and report ----------------------------------------------------
 
+# Under make SANITIZE=1 the sanitizers write their reports under
+# LAB_SAN_LOGS, where tests/sanitizers.bash looks for the toolkit's own
+# bugs.  A student's bugs are the student's: their reports go to the
+# submission's folder instead (and to OUT/sanitizer).
+if [[ -n ${LAB_SAN_LOGS:-} ]]; then
+	rm -rf "${work:?}/sanitizer" && mkdir -p "$work/sanitizer" &&
+		chmod 1777 "$work/sanitizer" || die "cannot make $work/sanitizer"
+	export ASAN_OPTIONS=${ASAN_OPTIONS//"$LAB_SAN_LOGS"/"$work/sanitizer"}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS//"$LAB_SAN_LOGS"/"$work/sanitizer"}
+fi
+
 args=(--out "$out" --builds "$work/builds" --name "$name")
 [[ -n ${FILTER:-} ]] && args+=(--filter "$FILTER")
 [[ -n ${TAGS:-} ]] && args+=(--tags "$TAGS")
@@ -206,8 +217,11 @@ echo
 LAB_BIN=$work/bin tests/score.bash "${args[@]}" "${lessons[@]}"
 status=$?
 ((status < 2)) || exit 1
-rm -rf "$out/build" && cp -R "$work/builds" "$out/build"
+rm -rf "$out/build" "$out/sanitizer" && cp -R "$work/builds" "$out/build"
+[[ -d $work/sanitizer ]] && cp -R "$work/sanitizer" "$out/sanitizer"
 echo
 echo "Reports in $(short "$out")/: results.json (Gradescope), junit.xml, report.txt, tap/, build/"
+[[ -d $out/sanitizer && -n $(ls -A "$out/sanitizer") ]] &&
+	echo "Sanitizer reports (SANITIZE=1) in $(short "$out")/sanitizer/"
 [[ ${STRICT:-} == 1 ]] && exit "$status"
 exit 0

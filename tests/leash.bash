@@ -12,8 +12,8 @@
 #   limits   (ulimit, for every process of the run) CPU seconds per
 #            process (LEASH_CPU, 30), open files (LEASH_FILES, 512), the
 #            size of any one file (LEASH_FSIZE MiB, 64), address space
-#            (LEASH_MEMORY MiB, 2048; 0 = none, as a sanitizer build
-#            needs), no core files, and at most LEASH_PROCS (200) more
+#            (LEASH_MEMORY MiB, 2048; 0 = none, the default under a
+#            sanitizer), no core files, and at most LEASH_PROCS (200) more
 #            processes than its user already has;
 #   a user   RLIMIT_NPROC counts the processes of a real user and the
 #            kernel does not apply it to root at all.  So, run as root,
@@ -39,7 +39,13 @@
 LEASH_CPU=${LEASH_CPU:-30}
 LEASH_FILES=${LEASH_FILES:-512}
 LEASH_FSIZE=${LEASH_FSIZE:-64}
-LEASH_MEMORY=${LEASH_MEMORY:-2048}
+# A sanitizer (make SANITIZE=1 exports ASAN_OPTIONS) maps terabytes of
+# shadow memory: no address-space limit then.
+if [[ -n ${ASAN_OPTIONS:-} ]]; then
+	LEASH_MEMORY=${LEASH_MEMORY:-0}
+else
+	LEASH_MEMORY=${LEASH_MEMORY:-2048}
+fi
 LEASH_PROCS=${LEASH_PROCS:-200}
 LEASH_USER=${LEASH_USER-nobody}
 
@@ -79,8 +85,10 @@ leash_probe() {
 
 	if ((${#LEASH_AS[@]})); then
 		LEASH_HOW="student code ran as user $LEASH_USER"
+	elif [[ $LEASH_UID == 0 && ( -z $LEASH_USER || $LEASH_USER == root ) ]]; then
+		LEASH_HOW="student code ran as root (LEASH_USER=$LEASH_USER): the process limit is not enforced"
 	elif [[ $LEASH_UID == 0 ]]; then
-		LEASH_HOW="student code ran as root: the process limit is not enforced (LEASH_USER=$LEASH_USER could not reach the toolkit)"
+		LEASH_HOW="student code ran as root: the process limit is not enforced (user $LEASH_USER cannot read the toolkit: make it readable by all)"
 	else
 		LEASH_HOW="student code ran as user $(id -un)"
 	fi
