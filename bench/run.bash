@@ -61,7 +61,8 @@ machine() {
 # the pattern's first group (an address, say).  Never call it inside
 # $(...): the server would hold the substitution's pipe open.
 start() {
-	local name=$1 pattern=$2 line fd fifo=$tmp/$1.${#pids[@]}.fifo
+	local name=${1//[^A-Za-z0-9._-]/_} pattern=$2 line fd fifo
+	fifo=$tmp/$name.${#pids[@]}.fifo
 	shift 2
 	mkfifo "$fifo"
 	"$@" </dev/null >"$fifo" 2>&1 &
@@ -108,11 +109,13 @@ have_iperf3() {
 }
 
 # One iperf3 run moving 1 GiB; prints its receiver's MB/s (10^6 bytes).
+# --forceflush: its "Server listening" line must reach us at once.
 iperf3_once() {
 	local port
 	port=$("$bin/throughput" --free-port)
 	start iperf3-server '(Server listening on [0-9]+)' \
-		iperf3 --server --one-off --bind 127.0.0.1 --port "$port"
+		iperf3 --server --one-off --forceflush --bind 127.0.0.1 \
+		--port "$port"
 	# -J: the JSON report; we want the receiving side's total.
 	iperf3 --client 127.0.0.1 --port "$port" --bytes 1G --json \
 		>"$tmp/iperf3.json"
@@ -138,9 +141,9 @@ fi
 # ---- sock_send_all/sock_recv_all, one size at a time.
 echo "Loopback throughput: sock_send_all() to sock_recv_all(), both ends"
 echo "calling with the same buffer size, on $(machine)."
-echo "Each point moves 1 GiB, or what it can in ${seconds} s when 1 GiB"
-echo "would take longer (the small buffers: see 'moved'); best of $reps"
-echo "runs.  MB = 10^6 bytes; calls/MB counts send() + recv() at both ends."
+echo "Each point moves 1 GiB, or stops after ${seconds} s when 1 GiB would take"
+echo "longer (the small buffers: 'moved' says how much); the best of $reps runs."
+echo "MB = 10^6 bytes; calls/MB: send() + recv() calls at both ends per MB."
 if [[ -n $iperf3_mbps ]]; then
 	echo "iperf3 $(iperf3 --version | sed -n '1s/^iperf \([^ ]*\).*/\1/p')" \
 		"(its default 128 KiB buffer, 1 GiB, best of $reps):" \
@@ -165,8 +168,13 @@ for size in "${sizes[@]}"; do
 			calls = (v["send_calls"] + v["recv_calls"]) / (v["bytes"] / 1e6)
 			moved = v["bytes"]
 		}
-	} END { printf "%.0f %.0f %.1f\n", top, moved, calls }' "$tmp/point.$size")
-	read -r mbps moved calls <<<"$line"
+	} END {
+		# MB/s as a whole number (to compare), then as shown.
+		printf "%.0f %s %.0f %s\n", top,
+			sprintf(top < 100 ? "%.1f" : "%.0f", top), moved,
+			sprintf(calls < 100 ? "%.1f" : "%.0f", calls)
+	}' "$tmp/point.$size")
+	read -r mbps mbps_text moved calls <<<"$line"
 	if ((moved >= total)); then
 		moved_text="1 GiB"
 	else
@@ -174,11 +182,11 @@ for size in "${sizes[@]}"; do
 	fi
 	percent=-
 	if [[ -n $iperf3_mbps ]]; then
-		percent=$(awk -v a="$mbps" -v b="$iperf3_mbps" \
-			'BEGIN { printf "%.0f%%", 100 * a / b }')
+		percent=$(awk -v a="$mbps_text" -v b="$iperf3_mbps" 'BEGIN {
+			p = 100 * a / b; printf (p < 10 ? "%.1f%%" : "%.0f%%"), p }')
 	fi
 	printf '%8s %10s %9s %11s %12s\n' "$(human "$size")" "$moved_text" \
-		"$mbps" "$calls" "$percent"
+		"$mbps_text" "$calls" "$percent"
 	if ((mbps > best_mbps)); then
 		best_mbps=$mbps best_size=$size
 	fi
@@ -191,20 +199,20 @@ latency_of() {
 	local name=$1 pattern=$2
 	shift 2
 	if ! start "$name" "$pattern" "$@"; then
-		printf '  %-34s did not start (see above)\n' "$name"
+		printf '  %-40s did not start (see above)\n' "$name"
 		return 0
 	fi
 	"$bin/latency" --count "$count" "${started%:*}" "${started##*:}" |
 		awk -v name="$name" '{
 			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-			printf "  %-34s %8.1f %8.1f\n", name, v["median"], v["p99"]
+			printf "  %-40s %8.1f %8.1f\n", name, v["median"], v["p99"]
 		}'
 	stop
 }
 
 echo "Echo round trip of a 32-byte message, one in flight at a time," \
 	"$count times:"
-printf '  %-34s %8s %8s\n' "server" "median" "p99 (us)"
+printf '  %-40s %8s %8s\n' "server" "median" "p99 (us)"
 server_src=$(find solutions -path 'solutions/04-*/*.c' 2>/dev/null | head -1)
 server=
 if [[ -n $server_src ]]; then
@@ -214,7 +222,7 @@ if [[ -n $server && -x $server ]]; then
 	latency_of "lesson 04 (${server#"$out"/})" \
 		'^listening on (.+:[0-9]+)$' "$server" --port 0
 else
-	printf '  %-34s %s\n' "lesson 04's server" \
+	printf '  %-40s %s\n' "lesson 04's server" \
 		"not built yet (no solutions/04-*/): skipped"
 fi
 if command -v socat >/dev/null; then
@@ -222,7 +230,7 @@ if command -v socat >/dev/null; then
 		'listening on AF=2 ([0-9.]+:[0-9]+)$' \
 		socat -d -d TCP-LISTEN:0,bind=127.0.0.1,reuseaddr PIPE
 else
-	printf '  %-34s %s\n' "socat" \
+	printf '  %-40s %s\n' "socat" \
 		"not installed (apt-get install socat): skipped"
 fi
 latency_of "build/common/peer echo" '^listening on (.+:[0-9]+)$' \

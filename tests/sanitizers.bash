@@ -11,13 +11,20 @@
 # program stop at its first report (halt_on_error, abort_on_error: a
 # SIGABRT, never a plain exit 1) and write the report to a file under
 # LAB_SAN_LOGS (log_path), whatever the test did with its stderr.  Here
-# we start with an empty folder and look into it at the end.
+# we start with an empty folder of this run's own under it and look
+# into it at the end.
 set -uo pipefail
 
-dir=${LAB_SAN_LOGS:?"LAB_SAN_LOGS is not set: run this through make SANITIZE=1"}
-rm -rf "$dir" && mkdir -p "$dir" || exit 1
+base=${LAB_SAN_LOGS:?"LAB_SAN_LOGS is not set: run this through make SANITIZE=1"}
+# A folder of this run's own: two runs at once (two people in one tree)
+# must not clear or read each other's reports.
+dir=$base/run.$$
+export ASAN_OPTIONS=${ASAN_OPTIONS//"$base"/"$dir"}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS//"$base"/"$dir"}
+export LAB_SAN_LOGS=$dir
+mkdir -p "$dir" || exit 1
 # Tests run some programs as user nobody: they must be able to report.
-chmod 1777 "$dir"
+chmod 1777 "$base" "$dir"
 
 "$@"
 status=$?
@@ -35,6 +42,7 @@ if ((${#reports[@]} > 0)); then
 	} >&2
 	exit 1
 fi
+rmdir "$dir"
 ((status == 0)) &&
 	echo "sanitizers: no report from AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer"
 exit "$status"
