@@ -65,10 +65,8 @@ grade_one() {
 	local dir=$1 name status=0
 	name=$(name_of "$dir")
 	mkdir -p "$out/$name"
-	# One core a submission: its lessons one after another.
 	SUBMISSION=$dir GRADE_NAME=$name GRADE_OUT=$out/$name GRADE_QUIET=1 \
-		SCORE_JOBS=${SCORE_JOBS:-1} STRICT= tests/grade.bash \
-		>"$out/$name/grade.log" 2>&1 ||
+		STRICT= tests/grade.bash >"$out/$name/grade.log" 2>&1 ||
 		status=$?
 	if ((status != 0)) || [[ ! -s $out/$name/scores.tsv ]]; then
 		printf '  %-24s grading failed: see %s\n' "$name" \

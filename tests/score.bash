@@ -98,7 +98,8 @@ bats_where() {
 	fi
 	local probe=$work/where.bats line
 	# shellcheck disable=SC2016 # expanded by bats
-	printf '%s\n' '@test where { echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3; }' >"$probe"
+	printf '%s\n' '@test where {' \
+		'echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3' '}' >"$probe"
 	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || {
 		echo "tests/score.bash: cannot run bats (tests/bats.bash)" >&2
 		exit 1
@@ -266,7 +267,9 @@ read_tap() {
 finish_test() {
 	local max=${points[$2 - 1]:-1} score=0 file=$work/$1/$2
 	if [[ $status == failed && -z $why ]]; then
-		if [[ $(grep -m1 -o '^lab: .* crashed with SIG[A-Z0-9]*' "$file") =~ (SIG[A-Z0-9]+)$ ]]; then
+		local crash
+		crash=$(grep -m1 -o '^lab: .* crashed with SIG[A-Z0-9]*' "$file")
+		if [[ $crash =~ (SIG[A-Z0-9]+)$ ]]; then
 			why="crashed with ${BASH_REMATCH[1]}"
 		elif grep -q '^lab: .* did not finish within' "$file"; then
 			why="timed out"
@@ -474,7 +477,8 @@ for lesson in "${lessons[@]}"; do
 		fi
 	else
 		say "$lesson: $result"
-		[[ -f $builds/$lesson.log ]] && sed -n '1,20s/^/    /p' "$builds/$lesson.log" |
+		[[ -f $builds/$lesson.log ]] &&
+			sed -n '1,20s/^/    /p' "$builds/$lesson.log" |
 			while IFS= read -r line; do say "$line"; done
 	fi
 	lesson_result[$lesson]=$result
