@@ -55,7 +55,7 @@ mkdir -p "$work" && work=$(cd "$work" && pwd) || die "cannot make $work"
 out=$(realpath -m -- "${GRADE_OUT:-$work}")
 case $out/ in
 "$submission"/*)
-	usage_error "OUT=$out is inside the submission: it must stay untouched" ;;
+	usage_error "OUT=$out is inside the submission, which must stay untouched: choose another OUT (your own tree? make check grades it)" ;;
 esac
 mkdir -p "$out" || die "cannot make OUT=$out"
 

@@ -505,6 +505,6 @@ valid_xml() {
 @test "OUT inside the submission is refused" {
 	run gmake grade SUBMISSION="$GT/class/starter" OUT="$GT/class/starter/out"
 	assert_failure 2
-	assert_output --partial "it must stay untouched"
+	assert_output --partial "which must stay untouched"
 	[[ ! -e $GT/class/starter/out ]]
 }
