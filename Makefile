@@ -3,7 +3,7 @@
 # Adding lesson NN is one word in LESSONS plus its folders:
 #   lessons/NN-slug/<prog>.c, solutions/NN-slug/<prog>.c, tests/NN-slug.bats
 
-LESSONS := 01-ports 02-handshake 03-client 04-server
+LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes
 
 # Compiler and flags.  Override any of them: make CC=clang CFLAGS=-O0
 CC       ?= cc

@@ -12,12 +12,16 @@
  *   close      accept and close at once, reading nothing
  *   short N    echo only the first N bytes, then close (a server that
  *              "closes early"); what else the client sends is drained
+ *   check      read one checkable stream (common/stream.h: a length,
+ *              then known bytes) to its end, print the verdict ("got
+ *              all 1000 bytes, every one as sent ...") and send it back
  *
  * It exits by itself after --life seconds (default 60), so a test that
  * forgets it cannot leave it running for long.
  */
 #include "die.h"
 #include "sock_util.h"
+#include "stream.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -30,7 +34,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
-		"modes: hold | echo | close | short N\n");
+		"modes: hold | echo | close | short N | check\n");
 }
 
 /* Copy everything back until EOF or an error. */
@@ -62,6 +66,20 @@ static void echo_short(int fd, size_t limit)
 	shutdown(fd, SHUT_WR);
 	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;	/* closing with unread data would send a reset */
+}
+
+/* Check the stream a client sends (lesson 06): say, and send back, how
+ * it went.  The bound keeps a client that stops sending from holding
+ * the peer forever. */
+static void check(int fd)
+{
+	char report[160];
+
+	sock_set_timeout(fd, 10000);
+	stream_check(fd, report, sizeof report);
+	printf("%s\n", report);
+	fflush(stdout);
+	sock_send_all(fd, report, strlen(report));
 }
 
 static unsigned long parse_count(const char *text)
@@ -104,7 +122,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (mode == NULL)
-		die_usage("no mode given (hold, echo, close, short N)");
+		die_usage("no mode given (hold, echo, close, short N, check)");
 	if (strcmp(mode, "short") == 0) {
 		if (arg == NULL)
 			die_usage("short needs a byte count");
@@ -125,7 +143,7 @@ int main(int argc, char **argv)
 			pause();
 	}
 	if (strcmp(mode, "echo") != 0 && strcmp(mode, "close") != 0
-	    && strcmp(mode, "short") != 0)
+	    && strcmp(mode, "short") != 0 && strcmp(mode, "check") != 0)
 		die_usage("unknown mode '%s'", mode);
 
 	for (;;) {
@@ -139,6 +157,8 @@ int main(int argc, char **argv)
 			echo_all(fd);
 		else if (strcmp(mode, "short") == 0)
 			echo_short(fd, limit);
+		else if (strcmp(mode, "check") == 0)
+			check(fd);
 		close(fd);
 	}
 }

@@ -67,7 +67,8 @@ under() {
 	local args=(calls "$BATS_TEST_TMPDIR/scratch" 64)
 	[[ $mode == transfer ]] && args=(transfer 3000)
 	run --separate-stderr bounded env LD_PRELOAD="$shim" \
-		ASAN_OPTIONS=verify_asan_link_order=0 "$@" "$probe" "${args[@]}"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$@" "$probe" "${args[@]}"
 }
 
 # count_of NAME: what the probe printed for the call NAME.

@@ -1,0 +1,304 @@
+/*
+ * reader.c - lesson 05: partial reads, and how to read a whole message.
+ *
+ *   reader                          the demo: a peer inside this program
+ *                                   sends messages in small pieces
+ *   reader [HOST [PORT [MESSAGE]]]  send MESSAGE to an echo server and
+ *                                   read the echo back with recv_all()
+ *
+ * recv(fd, buf, n, 0) returns the bytes that have arrived, anything from
+ * 1 to n; 0 once the peer has closed; -1 on error.  A reader that needs n
+ * bytes calls it until all n are in (recv_all), and so must know n: the
+ * demo ends with a length-prefixed message.  Defaults: 127.0.0.1, port
+ * 1234 (make lesson-04), "Hello tcp!".  Run `make lesson-05`, then
+ * `make lesson-05 SHORTIO=1`: every recv() returns one byte.
+ */
+#include "die.h"
+#include "loopback.h"
+#include "sock_util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char message[] = "Hello tcp! This message travels in pieces.";
+/* Any bytes at all, a NUL too: the length, not a terminator, ends it. */
+static const char framed[] = "Length first,\0 then exactly that many bytes.";
+#define PIECE 10	/* the peer sends this many bytes at a time */
+#define EARLY 20	/* step 3: the peer closes after this many */
+#define MAX_ECHO 65536	/* the longest MESSAGE */
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: reader                          the demo\n"
+		"       reader [HOST [PORT [MESSAGE]]]  read an echo back\n"
+		"Sends MESSAGE (default \"Hello tcp!\") to the echo server at"
+		" HOST (default\n127.0.0.1) on PORT (default 1234) and reads"
+		" exactly as many bytes back.\n");
+}
+
+/* Print bytes between quotes, and what is not printable as \xNN. */
+static void show_bytes(const char *buf, size_t len)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (isprint(c) && c != '"' && c != '\\')
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	printf("\"\n");
+}
+
+/* Say what one recv() returned: n bytes, got of len so far. */
+static void show_chunk(ssize_t n, size_t got, size_t len)
+{
+	if (n == 0)
+		printf("  recv() returned 0: the peer closed the connection\n");
+	else
+		printf("  recv() returned %zd byte%s (%zu of %zu)\n", n,
+		       n == 1 ? "" : "s", got, len);
+}
+
+/*
+ * EXERCISE: receive exactly len bytes.  This is the notes' first try: one
+ * recv(), hoping it brings the whole message.  It brings what has arrived
+ * so far, which may be a single byte (run `make lesson-05 SHORTIO=1`).
+ * Make it call recv() again for the rest until all len bytes are in:
+ *   - recv() returns 0: the peer closed; stop and return what you have;
+ *   - -1 with errno EINTR: a signal came before any byte did; call again;
+ *   - -1 otherwise: an error; return -1 (errno says which).
+ * Call show_chunk() after each recv() that returned 0 or more, as here.
+ * Returns len, or fewer if the peer closed first, or -1 with errno.
+ * (common/sock_util.c has the toolkit's copy, sock_recv_all, which later
+ * lessons use: write yours first.)
+ */
+static ssize_t recv_all(int fd, void *buf, size_t len)
+{
+	ssize_t n = recv(fd, buf, len, 0);
+
+	if (n >= 0)
+		show_chunk(n, (size_t)n, len);
+	return n;
+}
+
+/* Why recv_all() returned fewer than len bytes, or NULL if it did not.
+ * A short count must mean the peer closed: check that it did. */
+static const char *shortfall(int fd, ssize_t got, size_t len)
+{
+	static char why[160];
+	ssize_t n;
+	char c;
+
+	if (got == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return "no data for 10 s: is the peer stuck?";
+	if (got == -1)
+		return strerror(errno);
+	if ((size_t)got == len)
+		return NULL;
+	do {	/* would recv() return 0 now, the peer's end of file? */
+		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	} while (n == -1 && errno == EINTR);
+	if (n == 0)
+		snprintf(why, sizeof why, "connection closed after %zd of %zu"
+			 " bytes", got, len);
+	else
+		snprintf(why, sizeof why, "recv_all() stopped at %zd of %zu"
+			 " bytes, yet the peer is still there (EXERCISE)", got,
+			 len);
+	return why;
+}
+
+/* A fresh connection whose peer (a child process) sends len bytes of
+ * msg, PIECE at a time, each once we have read the one before. */
+static int connect_peer(const void *msg, size_t len, pid_t *peer)
+{
+	int fds[2];
+
+	if (loopback_pair(fds, 0, 0) == -1)
+		die("loopback connection:");
+	*peer = loopback_dribble(fds, msg, len, PIECE);
+	if (*peer == -1)
+		die("fork:");
+	sock_set_timeout(fds[0], 10000);	/* a stuck peer cannot hang us */
+	return fds[0];
+}
+
+/* Hang up (the peer stops when it sees our FIN) and reap the peer. */
+static void hang_up(int fd, pid_t peer)
+{
+	shutdown(fd, SHUT_RDWR);
+	close(fd);
+	while (waitpid(peer, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* Read len bytes into buf with recv_all(); say so if they did not all
+ * come.  Returns 1 if they did. */
+static int read_whole(int fd, char *buf, size_t len, const char *what)
+{
+	const char *why = shortfall(fd, recv_all(fd, buf, len), len);
+
+	if (why != NULL)
+		printf("  %s%s\n", what, why);
+	return why == NULL;
+}
+
+/* Step 1: the notes' client, one recv() for a whole message. */
+static void one_recv(void)
+{
+	char buf[sizeof message];
+	size_t len = sizeof message - 1;
+	pid_t peer;
+	int fd = connect_peer(message, len, &peer);
+	ssize_t n = recv(fd, buf, len, 0);
+
+	if (n == -1) {
+		printf("  recv() failed: %s\n", strerror(errno));
+	} else {
+		printf("  recv(fd, buf, %zu, 0) returned %zd: ", len, n);
+		show_bytes(buf, (size_t)n);
+	}
+	if (n >= 0 && (size_t)n < len)
+		printf("  %zu bytes short: one recv() is not one message\n",
+		       len - (size_t)n);
+	hang_up(fd, peer);
+}
+
+/* Steps 2 and 3: recv_all() for the message, of which the peer sends
+ * the first `sends` bytes only. */
+static void whole_message(size_t sends)
+{
+	char buf[sizeof message];
+	size_t len = sizeof message - 1;
+	pid_t peer;
+	int fd = connect_peer(message, sends, &peer);
+
+	if (read_whole(fd, buf, len, "")) {
+		printf("  got all %zu bytes: ", len);
+		show_bytes(buf, len);
+	}
+	hang_up(fd, peer);
+}
+
+/* Step 4: the length (4 bytes, network byte order), then the message. */
+static void framed_message(void)
+{
+	char buf[sizeof framed], packet[4 + sizeof framed - 1];
+	uint32_t size = htonl(sizeof framed - 1);
+	pid_t peer;
+	int fd;
+
+	memcpy(packet, &size, 4);
+	memcpy(packet + 4, framed, sizeof framed - 1);
+	fd = connect_peer(packet, sizeof packet, &peer);
+	if (read_whole(fd, (char *)&size, 4, "the length: ")) {
+		size = ntohl(size);
+		printf("  the length says %u bytes follow\n", (unsigned)size);
+		if (size > sizeof buf)	/* never trust a length blindly */
+			printf("  more than our %zu-byte buffer: refused\n",
+			       sizeof buf);
+		else if (read_whole(fd, buf, size, "")) {
+			printf("  got the whole message: ");
+			show_bytes(buf, size);
+		}
+	}
+	hang_up(fd, peer);
+}
+
+static void demo(void)
+{
+	size_t len = sizeof message - 1;
+
+	printf("Lesson 05: partial reads.  A peer sends a %zu-byte message,"
+	       " %d bytes at a time,\neach piece once we have read the one"
+	       " before.\n\n", len, PIECE);
+	printf("1. One recv() for the whole message, as the notes' client"
+	       " does:\n");
+	one_recv();
+	printf("\n2. recv_all(): recv() again and again until all %zu bytes"
+	       " are in:\n", len);
+	whole_message(len);
+	printf("\n3. A peer that closes after %d bytes: recv() returns 0,"
+	       " the end:\n", EARLY);
+	whole_message(EARLY);
+	printf("\n4. So the reader must know the length.  Send it first: 4"
+	       " bytes, big-endian,\n   then the message (any bytes, even"
+	       " NUL):\n");
+	framed_message();
+}
+
+/* Send msg to an echo server and read exactly as many bytes back. */
+static void echo_back(const char *host, const char *port, const char *msg)
+{
+	char where[SOCK_ADDRSTRLEN];
+	size_t len = strlen(msg);
+	static char buf[MAX_ECHO];
+	const char *why;
+	int fd, gai_err;
+
+	fd = sock_connect(host, port, 10000, &gai_err);
+	if (fd == -1 && gai_err != 0)
+		die("%s: %s", host, gai_strerror(gai_err));
+	if (fd == -1 && errno == ECONNREFUSED)
+		die("connect %s port %s: %s (is a server running? try make"
+		    " lesson-04)", host, port, strerror(errno));
+	if (fd == -1)
+		die("connect %s port %s:", host, port);
+	sock_set_timeout(fd, 10000);
+	sock_peer_str(fd, where, sizeof where);
+	if (sock_send_all(fd, msg, len) == -1)
+		die("send %s:", where);
+	printf("sent %zu bytes to %s; reading them back:\n", len, where);
+	why = shortfall(fd, recv_all(fd, buf, len), len);
+	if (why != NULL)
+		die("recv %s: %s", where, why);
+	printf("got all %zu bytes back: ", len);
+	show_bytes(buf, len);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const char *args[3] = { "127.0.0.1", "1234", "Hello tcp!" };
+	uint16_t port;
+	int i;
+
+	set_progname(argv[0]);
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] == '-')
+			die_usage("bad option '%s' (see reader --help)",
+				  argv[i]);
+	if (argc > 4)
+		die_usage("too many arguments (see reader --help)");
+	if (argc == 1) {
+		demo();
+		return 0;
+	}
+	for (i = 1; i < argc; i++)
+		args[i - 1] = argv[i];
+	if (sock_parse_port(args[1], &port) == -1 || port == 0)
+		die_usage("bad port '%s': a port is a number from 1 to 65535",
+			  args[1]);
+	if (args[2][0] == '\0')
+		die_usage("empty message: there would be nothing to read");
+	if (strlen(args[2]) > MAX_ECHO)
+		die_usage("message longer than %d bytes", MAX_ECHO);
+	echo_back(args[0], args[1], args[2]);
+	return 0;
+}

@@ -1,0 +1,48 @@
+# tests/shortio.bash - run programs under the short-I/O shim
+# (common/shortio.c).  Load it after helper, from setup:
+#
+#   setup() { load helper; load shortio; lab_setup 05-partial-reads reader; }
+#
+#   run shortio SHORTIO_MAX=3 SHORTIO_SEED=2 "$PROG" 127.0.0.1 "$port"
+
+SHORTIO_LIB=$LAB_OUT/common/shortio.so
+
+# shortio [NAME=VALUE...] CMD...: run CMD bounded, with the shim preloaded
+# and the SHORTIO_* settings given.  Only CMD gets the shim, not
+# timeout(1).  A sanitizer build's runtime wants to come first in
+# LD_PRELOAD; verify_asan_link_order=0 lets it come second.
+shortio() {
+	[[ -f $SHORTIO_LIB ]] ||
+		fail "$SHORTIO_LIB is not built: run 'make'"
+	bounded env LD_PRELOAD="$SHORTIO_LIB" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$@"
+}
+
+# The maxima and seeds every "under the shim" test tries: each maximum
+# from 1 to 7 bytes a call, with two seeds (different sizes each).
+SHORTIO_MAXIMA=(1 2 3 4 5 6 7)
+SHORTIO_SEEDS=(1 2)
+
+# shortio_every CHECK [NAME=VALUE...] CMD...: run CMD under the shim with
+# every maximum and seed above (and the settings given); after each run
+# the function CHECK looks at $status and $output and returns 0 if all
+# went right.  Fails naming every combination that went wrong, with the
+# first one's output, so a student sees that it is not bad luck.
+shortio_every() {
+	local check=$1 max seed first= bad=()
+	shift
+	for max in "${SHORTIO_MAXIMA[@]}"; do
+		for seed in "${SHORTIO_SEEDS[@]}"; do
+			run shortio SHORTIO_MAX="$max" SHORTIO_SEED="$seed" "$@"
+			"$check" && continue
+			bad+=("SHORTIO_MAX=$max SHORTIO_SEED=$seed")
+			[[ -n $first ]] || first="exit $status, output:"$'\n'$output
+		done
+	done
+	((${#bad[@]} == 0)) && return 0
+	fail "$(printf '%s\n' "wrong under the shim in ${#bad[@]} of" \
+		"$((${#SHORTIO_MAXIMA[@]} * ${#SHORTIO_SEEDS[@]})) runs:" \
+		"${bad[@]}" "" "the first ($(printf '%s' "${bad[0]}")) gave" \
+		"$first")"
+}
