@@ -157,7 +157,7 @@ grade_one() {
 
 # make_kit: $GT/kit, the grader's scripts with two lessons of its own:
 # 98-alpha (points, skips, weird output, a test over its time) and
-# 99-beta (a fork bomb, a disk filler, a busy loop).
+# 99-beta (a fork bomb, a disk filler, a busy loop, a daemon).
 make_kit() {
 	local k=$GT/kit
 	mkdir -p "$k/tests" "$k/lessons/98-alpha" "$k/lessons/99-beta" \
@@ -212,6 +212,14 @@ make_kit() {
 		if (argc > 1 && strcmp(argv[1], "spin") == 0)
 			for (;;)
 				n++;
+		if (argc > 1 && strcmp(argv[1], "daemon") == 0) {
+			if (fork() == 0) {	/* keeps stdout: the test's */
+				setsid();
+				for (;;)
+					pause();
+			}
+			puts("parent done");
+		}
 		return 0;
 	}
 	EOF
@@ -242,6 +250,10 @@ make_kit() {
 		assert_success
 	}
 	TEST "a busy loop meets the CPU limit" { run beta spin; assert_success; }
+	TEST "a daemon keeping the test's output does not stall it" {
+		run beta daemon
+		assert_output "parent done"
+	}
 	EOF
 	cp "$k/lessons/98-alpha/alpha.c" "$GT/kitsub/alpha/98-alpha/"
 	cp "$k/lessons/99-beta/beta.c" "$GT/kitsub/alpha/99-beta/"
@@ -479,14 +491,15 @@ valid_xml() {
 	assert_output --partial 'quote " back \ lt < amp &'
 }
 
-@test "a fork bomb, a disk filler and a busy loop each cost their own test" {
+@test "a fork bomb, a disk filler and a busy loop each cost their own test; a daemon nothing" {
 	run result "$GT/kit.out" 99-beta .
-	assert_equal "${#lines[@]}" 3
+	assert_equal "${#lines[@]}" 4
 	if [[ $(id -u) != 0 ]] || grep -q 'as user nobody' "$GT/kit.log"; then
 		assert_equal "${lines[0]}" "passed: passed"
 	fi
 	assert_equal "${lines[1]}" "failed: crashed with SIGXFSZ"
 	assert_equal "${lines[2]}" "failed: crashed with SIGXCPU"
+	assert_equal "${lines[3]}" "passed: passed"
 	run left_running "$GT/work"
 	assert_output ""
 }

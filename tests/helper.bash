@@ -67,14 +67,18 @@ lab_setup() {
 # bounded CMD...: run CMD, killed after LAB_TIMEOUT seconds (exit 124).
 # timeout(1) gives CMD a process group of its own; whatever CMD leaves
 # running in it (forked children it never waited for) is killed when
-# CMD ends.  A crash or a timeout is noted (lab_note), so a failed test
-# says so.  (<&0: a background command would get /dev/null as stdin.)
+# CMD ends.  Under the grader (LAB_LEASH set) so is what left the group:
+# a daemon holding the test's output would stall the test until its
+# time limit.  A crash or a timeout is noted (lab_note), so a failed
+# test says so.  (<&0: a background command would get /dev/null as
+# stdin; 3>&- 4>&-: bats' own fds are none of CMD's business.)
 bounded() {
-	local status=0 pid
-	timeout -k 1 "$LAB_TIMEOUT" "$@" <&0 &
+	local status=0 pid mark=${LAB_LEASH:+$LAB_LEASH.$BASHPID.$RANDOM}
+	LAB_PROGRAM=$mark timeout -k 1 "$LAB_TIMEOUT" "$@" <&0 3>&- 4>&- &
 	pid=$!
 	wait "$pid" || status=$?
 	kill -KILL -- "-$pid" 2>/dev/null || true
+	[[ -z $mark ]] || lab_kill_marked "LAB_PROGRAM=$mark"
 	((status < 124)) || lab_note "$status" "$LAB_TIMEOUT" "" "$@"
 	return "$status"
 }
@@ -244,6 +248,18 @@ lab_signal_why() {
 	TERM) echo "terminated" ;;
 	*) echo "killed by a signal" ;;
 	esac
+}
+
+# lab_kill_marked VAR=VALUE: kill every process whose environment holds
+# VAR=VALUE (what a program started, wherever it went), until none is.
+lab_kill_marked() {
+	local round pids
+	for ((round = 0; round < 100; round++)); do
+		pids=$(grep -lsxzF "$1" /proc/[0-9]*/environ | cut -d/ -f3)
+		[[ -n $pids ]] || return 0
+		# shellcheck disable=SC2086 # one word a pid
+		kill -KILL $pids 2>/dev/null || true
+	done
 }
 
 # lab_notes: print this test's notes once each (from lab_teardown).
