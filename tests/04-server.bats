@@ -25,6 +25,20 @@ start_lab_server() {
 	start_server "$PROG" --port 0 "$@"
 }
 
+# Port 1234 is everybody's default: a test may use it only in a network
+# namespace of its own, where only a loopback exists (unshare -rn works
+# as root, and for users where user namespaces are allowed).
+require_private_net() {
+	require unshare ip
+	unshare -rn true 2>/dev/null ||
+		skip "cannot make a private network namespace here (unshare -rn)"
+}
+
+# private_net SCRIPT ARGS...: run sh -c SCRIPT there, loopback up.
+private_net() {
+	bounded unshare -rn sh -c "ip link set lo up && $1" sh "${@:2}"
+}
+
 # The bytes 0..255, NUL first, four times: what a C string cannot hold.
 all_bytes() {
 	local fmt
@@ -126,6 +140,22 @@ bash_echo() {
 	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" third
 	assert_success
 	assert_line --regexp '^received 5 bytes .*: third$'
+}
+
+@test "defaults: port 1234 and a backlog of 10 (in a private network)" {
+	require_private_net
+	require ss
+	# The server with no --port and no --backlog, then lesson 03's
+	# client and ss, all in the namespace.
+	local script='mkfifo "$3"
+		"$1" --host 127.0.0.1 >"$3" & exec 3<"$3"; read -r line <&3
+		echo "$line"; "$2" 127.0.0.1 1234 >/dev/null; s=$?
+		ss -Hltn; kill $!; wait; exit $s'
+	run --separate-stderr private_net "$script" "$PROG" "$CLIENT" \
+		"$BATS_TEST_TMPDIR/fifo"
+	assert_success
+	assert_line --index 0 "listening on 127.0.0.1:1234"
+	assert_line --index 1 --regexp '^LISTEN +0 +10 +127\.0\.0\.1:1234 '
 }
 
 @test "IPv6: --host ::1 listens on [::1]:PORT and serves" {

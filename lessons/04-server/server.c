@@ -219,7 +219,11 @@ static int demo(void)
 		exit(0);
 	}
 	close(lfd);
-	return echo_demo(port, pid);
+	echo_demo(port, pid);
+	printf("\nRun it for real:  make lesson-04 ARGS=\"--port 1234\"  and,"
+	       " in another\nterminal:  make lesson-03 ARGS=127.0.0.1"
+	       "   (Ctrl-C stops the server).\n");
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -228,15 +228,16 @@ static int demo(void)
 	close(server_end);
 	close(lfd);
 
-	printf("Next, a real server: `make lesson-04 ARGS=\"--port 1234\"`"
-	       " in another\nterminal, then `make lesson-03 ARGS=localhost`"
-	       " here.\n");
+	printf("Next, a real server.  In another terminal:  make lesson-04"
+	       " ARGS=\"--port 1234\"\nthen here:  make lesson-03"
+	       " ARGS=127.0.0.1   and   make lesson-03 ARGS=localhost\n");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *args[3] = { "127.0.0.1", "1234", "Hello tcp!" };
+	const char *value;
 	int timeout_ms = 10000, n = 0, i, fd;
 	uint16_t port;
 
@@ -248,7 +249,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--timeout") == 0) {
-			timeout_ms = parse_seconds(i + 1 < argc ? argv[++i] : "");
+			value = i + 1 < argc ? argv[++i] : "";
+			timeout_ms = parse_seconds(value);
 		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
 			die_usage("bad option '%s' (see client --help)",
 				  argv[i]);
