@@ -26,7 +26,8 @@ die() {
 
 class=${SUBMISSIONS:-}
 [[ -n $class ]] ||
-	die "say where the submissions are: make grade-all SUBMISSIONS=path/to/folder"
+	die "say where the submissions are:" \
+		"make grade-all SUBMISSIONS=path/to/folder"
 [[ -d $class ]] || die "SUBMISSIONS=$class is not a folder"
 class=$(cd "$class" && pwd) || exit 1
 out=${GRADE_OUT:-build/grade}
@@ -53,7 +54,8 @@ declare -A seen
 for dir in "${submissions[@]}"; do
 	name=$(name_of "$dir")
 	[[ -z ${seen[$name]:-} ]] ||
-		die "${seen[$name]} and $dir would both be graded as '$name': rename one"
+		die "${seen[$name]} and $dir would both be graded as" \
+			"'$name': rename one"
 	seen[$name]=$dir
 done
 
@@ -109,7 +111,8 @@ for dir in "${submissions[@]}"; do
 	name=$(name_of "$dir")
 	[[ -f $out/$name/scores.tsv ]] || continue
 	while IFS=$'\t' read -r lesson _; do
-		[[ " ${columns[*]} " == *" $lesson "* ]] || columns+=("$lesson")
+		[[ " ${columns[*]} " == *" $lesson "* ]] ||
+			columns+=("$lesson")
 	done <"$out/$name/scores.tsv"
 done
 
@@ -132,9 +135,11 @@ done
 		total=0 max=0
 		for lesson in "${columns[@]}"; do
 			read -r score lmax < <(awk -F'\t' -v l="$lesson" \
-				'$1 == l { print $2, $3 }' "$out/$name/scores.tsv")
+				'$1 == l { print $2, $3 }' \
+				"$out/$name/scores.tsv")
 			printf ',%s' "${score:-}"
-			total=$((total + ${score:-0})) max=$((max + ${lmax:-0}))
+			total=$((total + ${score:-0}))
+			max=$((max + ${lmax:-0}))
 		done
 		printf ',%s,%s\n' "$total" "$max"
 	done
@@ -143,4 +148,5 @@ done
 shown=${out#"$root"/}
 echo
 echo "Graded ${#submissions[@]} submissions in ${SECONDS} s: $shown/grades.csv"
-echo "Each submission's reports: $shown/NAME/ (results.json, junit.xml, report.txt)"
+echo "Each submission's reports: $shown/NAME/" \
+	"(results.json, junit.xml, report.txt)"

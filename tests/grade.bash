@@ -39,7 +39,8 @@ usage_error() {
 
 submission=${SUBMISSION:-}
 [[ -n $submission ]] ||
-	usage_error "say which submission: make grade SUBMISSION=path/to/folder"
+	usage_error "say which submission:" \
+		"make grade SUBMISSION=path/to/folder"
 [[ -d $submission ]] ||
 	usage_error "SUBMISSION=$submission is not a folder"
 submission=$(realpath -- "$submission") || exit 1
@@ -55,7 +56,9 @@ mkdir -p "$work" && work=$(cd "$work" && pwd) || die "cannot make $work"
 out=$(realpath -m -- "${GRADE_OUT:-$work}")
 case $out/ in
 "$submission"/*)
-	usage_error "OUT=$out is inside the submission, which must stay untouched: choose another OUT (your own tree? make check grades it)" ;;
+	usage_error "OUT=$out is inside the submission, which must stay" \
+		"untouched: choose another OUT" \
+		"(your own tree? make check grades it)" ;;
 esac
 mkdir -p "$out" || die "cannot make OUT=$out"
 
@@ -71,7 +74,8 @@ pick() {
 			return 0
 		fi
 	done
-	usage_error "there is no lesson '$1' here; the lessons are: ${all_lessons[*]}"
+	usage_error "there is no lesson '$1' here;" \
+		"the lessons are: ${all_lessons[*]}"
 }
 
 lessons=()
@@ -95,7 +99,7 @@ prog_of() {
 
 # find_lesson LESSON PROG: print where the submission holds LESSON.
 find_lesson() {
-	local base dir found=()
+	local base dir found=() nn=${1%%-*}
 	for base in "$submission" "$submission/lessons"; do
 		[[ -d $base/$1 ]] && {
 			echo "$base/$1"
@@ -103,7 +107,7 @@ find_lesson() {
 		}
 	done
 	# A folder of the same number under another slug (01-port, say).
-	for dir in "$submission"/"${1%%-*}"-*/ "$submission"/lessons/"${1%%-*}"-*/; do
+	for dir in "$submission/$nn"-*/ "$submission/lessons/$nn"-*/; do
 		[[ -d $dir ]] && found+=("${dir%/}")
 	done
 	if ((${#found[@]} == 1)); then
@@ -150,6 +154,7 @@ copy_lesson() {
 # build_lesson LESSON PROG: compile src/LESSON/PROG.c into bin/LESSON/PROG.
 build_lesson() {
 	local lesson=$1 prog=$2 bin=$work/bin/$1 log=$work/builds/$1.log
+	local cc=${GRADE_CC:-cc}
 	local -a cppflags cflags ldflags ldlibs common
 	read -ra cppflags <<<"${GRADE_CPPFLAGS:-}"
 	read -ra cflags <<<"${GRADE_CFLAGS:-}"
@@ -162,12 +167,11 @@ build_lesson() {
 		return 1
 	fi
 	{
-		echo "${GRADE_CC:-cc} ${cppflags[*]} ${cflags[*]} -c $lesson/$prog.c"
-		leash_run 120 "${GRADE_CC:-cc}" "${cppflags[@]}" "${cflags[@]}" \
+		echo "$cc ${cppflags[*]} ${cflags[*]} -c $lesson/$prog.c"
+		leash_run 120 "$cc" "${cppflags[@]}" "${cflags[@]}" \
 			-c "$work/src/$lesson/$prog.c" -o "$bin/$prog.o" &&
-			leash_run 120 "${GRADE_CC:-cc}" "${ldflags[@]}" \
-				"$bin/$prog.o" "${common[@]}" "${ldlibs[@]}" \
-				-o "$bin/$prog"
+			leash_run 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
+				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
 	} >>"$log" 2>&1
 }
 
@@ -175,8 +179,9 @@ for lesson in "${lessons[@]}"; do
 	prog=$(prog_of "$lesson") || exit 1
 	log=$work/builds/$lesson.log
 	if ! from=$(find_lesson "$lesson" "$prog"); then
-		echo "the submission has no folder $lesson (looked in $submission/ and $submission/lessons/) nor a file $prog.c" \
-			>"$work/builds/$lesson.missing"
+		echo "the submission has no folder $lesson (looked in" \
+			"$submission/ and $submission/lessons/) nor a file" \
+			"$prog.c" >"$work/builds/$lesson.missing"
 		echo "  $lesson: missing"
 		continue
 	fi
@@ -189,10 +194,12 @@ for lesson in "${lessons[@]}"; do
 		1) warnings=" (1 warning)" ;;
 		*) warnings=" ($warnings warnings)" ;;
 		esac
-		echo "  $lesson: compiled ${from#"$submission"/}/$prog.c$warnings"
+		from=${from#"$submission"}
+		echo "  $lesson: compiled ${from#/}${from:+/}$prog.c$warnings"
 	else
 		touch "$work/builds/$lesson.failed"
-		echo "  $lesson: did not compile ($(short "$work")/builds/$lesson.log)"
+		echo "  $lesson: did not compile" \
+			"($(short "$work")/builds/$lesson.log)"
 	fi
 done
 
@@ -203,10 +210,11 @@ done
 # bugs.  A student's bugs are the student's: their reports go to the
 # submission's folder instead (and to OUT/sanitizer).
 if [[ -n ${LAB_SAN_LOGS:-} ]]; then
-	rm -rf "${work:?}/sanitizer" && mkdir -p "$work/sanitizer" &&
-		chmod 1777 "$work/sanitizer" || die "cannot make $work/sanitizer"
-	export ASAN_OPTIONS=${ASAN_OPTIONS//"$LAB_SAN_LOGS"/"$work/sanitizer"}
-	export UBSAN_OPTIONS=${UBSAN_OPTIONS//"$LAB_SAN_LOGS"/"$work/sanitizer"}
+	logs=$work/sanitizer
+	rm -rf "$logs" && mkdir -p "$logs" && chmod 1777 "$logs" ||
+		die "cannot make $logs"
+	export ASAN_OPTIONS=${ASAN_OPTIONS//"$LAB_SAN_LOGS"/"$logs"}
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS//"$LAB_SAN_LOGS"/"$logs"}
 fi
 
 args=(--out "$out" --builds "$work/builds" --name "$name")
@@ -220,7 +228,8 @@ status=$?
 rm -rf "$out/build" "$out/sanitizer" && cp -R "$work/builds" "$out/build"
 [[ -d $work/sanitizer ]] && cp -R "$work/sanitizer" "$out/sanitizer"
 echo
-echo "Reports in $(short "$out")/: results.json (Gradescope), junit.xml, report.txt, tap/, build/"
+echo "Reports in $(short "$out")/: results.json (Gradescope)," \
+	"junit.xml, report.txt, tap/, build/"
 [[ -d $out/sanitizer && -n $(ls -A "$out/sanitizer") ]] &&
 	echo "Sanitizer reports (SANITIZE=1) in $(short "$out")/sanitizer/"
 [[ ${STRICT:-} == 1 ]] && exit "$status"

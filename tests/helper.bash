@@ -23,6 +23,7 @@ PEER=$LAB_OUT/common/peer
 
 LAB_PIDS=()	# process groups started by start_server
 LAB_DRAINS=()	# the readers copying their output to files
+LAB_MARKS=()	# the marks of the servers' environments (lab_kill_marked)
 
 # lab_setup_file: load bats-support and bats-assert once for the whole
 # file, from setup_file.  bats runs each test in a new bash and traces
@@ -106,10 +107,14 @@ start_server() {
 	SERVER_OUT=$BATS_TEST_TMPDIR/server$n.out
 	SERVER_ERR=$BATS_TEST_TMPDIR/server$n.err
 	mkfifo "$fifo"
-	setsid timeout -k 1 "$LAB_SERVER_TIMEOUT" "$@" \
+	# The mark: see lab_kill_marked (set under the grader only).
+	SERVER_MARK=${LAB_LEASH:+$LAB_LEASH.$BASHPID.$RANDOM}
+	LAB_PROGRAM=$SERVER_MARK setsid \
+		timeout -k 1 "$LAB_SERVER_TIMEOUT" "$@" \
 		<"/dev/null" >"$fifo" 2>"$SERVER_ERR" 3>&- 4>&- &
 	SERVER_PID=$!
 	LAB_PIDS+=("$SERVER_PID")
+	LAB_MARKS+=("$SERVER_MARK")
 	exec {fd}<"$fifo"
 	while IFS= read -r -t "$LAB_TIMEOUT" line <&"$fd"; do
 		printf '%s\n' "$line" >>"$SERVER_OUT"
@@ -137,6 +142,8 @@ stop_server() {
 	kill -s "${1:-TERM}" "$SERVER_PID" 2>/dev/null || true
 	SERVER_STATUS=0
 	wait "$SERVER_PID" || SERVER_STATUS=$?
+	# A child that left its process group still holds the output.
+	[[ -z ${SERVER_MARK:-} ]] || lab_kill_marked "LAB_PROGRAM=$SERVER_MARK"
 	wait_drains
 	# The signal we sent is no crash; any other one is.
 	lab_note "$SERVER_STATUS" "$LAB_SERVER_TIMEOUT" "${1:-TERM}" server
@@ -154,12 +161,16 @@ wait_drains() {
 # lab_teardown: kill every process group a test started, so nothing is
 # left running, whatever the test did.
 lab_teardown() {
-	local pid
+	local pid mark
 	for pid in "${LAB_PIDS[@]}"; do
 		kill -KILL -- "-$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	LAB_PIDS=()
+	for mark in "${LAB_MARKS[@]}"; do
+		[[ -z $mark ]] || lab_kill_marked "LAB_PROGRAM=$mark"
+	done
+	LAB_MARKS=()
 	wait_drains
 	lab_notes
 }

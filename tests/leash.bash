@@ -83,21 +83,26 @@ leash_probe() {
 	command -v unshare >/dev/null && "${LEASH_NS[@]}" true 2>/dev/null ||
 		LEASH_NS=()
 
+	local root_how="student code ran as root: the process limit is not"
 	if ((${#LEASH_AS[@]})); then
 		LEASH_HOW="student code ran as user $LEASH_USER"
-	elif [[ $LEASH_UID == 0 && ( -z $LEASH_USER || $LEASH_USER == root ) ]]; then
-		LEASH_HOW="student code ran as root (LEASH_USER=$LEASH_USER): the process limit is not enforced"
-	elif [[ $LEASH_UID == 0 ]]; then
-		LEASH_HOW="student code ran as root: the process limit is not enforced (user $LEASH_USER cannot read the toolkit: make it readable by all)"
-	else
+	elif [[ $LEASH_UID != 0 ]]; then
 		LEASH_HOW="student code ran as user $(id -un)"
+	elif [[ -z $LEASH_USER || $LEASH_USER == root ]]; then
+		LEASH_HOW="$root_how enforced (LEASH_USER=$LEASH_USER)"
+	else
+		LEASH_HOW="$root_how enforced (user $LEASH_USER cannot read"
+		LEASH_HOW+=" the toolkit: make it readable by all)"
 	fi
 	if ((${#LEASH_NS[@]})); then
 		LEASH_HOW+=", in a PID namespace of its own"
 	else
-		LEASH_HOW+=", without a PID namespace (leftovers are found by their environment)"
+		LEASH_HOW+=", without a PID namespace"
+		LEASH_HOW+=" (leftovers are found by their environment)"
 	fi
-	LEASH_HOW+="; limits: ${LEASH_CPU} s CPU a process, $LEASH_PROCS processes, $LEASH_FILES open files, files up to $LEASH_FSIZE MiB"
+	LEASH_HOW+="; limits: ${LEASH_CPU} s CPU a process,"
+	LEASH_HOW+=" $LEASH_PROCS processes, $LEASH_FILES open files,"
+	LEASH_HOW+=" files up to $LEASH_FSIZE MiB"
 	((LEASH_MEMORY > 0)) && LEASH_HOW+=", $LEASH_MEMORY MiB of memory"
 	return 0
 }

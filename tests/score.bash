@@ -49,7 +49,9 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-30}
 
 out=build/check builds= name=$(basename "$root") filter= tags= hints=0 quiet=0
 usage() {
-	echo "usage: tests/score.bash [--out DIR] [--builds DIR] [--name NAME] [--filter RE] [--tags LIST] [--hints] [--quiet] LESSON..." >&2
+	echo "usage: tests/score.bash [--out DIR] [--builds DIR]" \
+		"[--name NAME] [--filter RE] [--tags LIST] [--hints]" \
+		"[--quiet] LESSON..." >&2
 	exit 2
 }
 while (($#)); do
@@ -134,16 +136,20 @@ chmod 755 "$scratch" && leash_owns "$scratch"
 # them: POINTS<TAB>NAME.  The patterns are bats' own (bats-preprocess).
 test_list() {
 	local line test_tags= file_tags= name points
-	local test_re='^[[:blank:]]*@test[[:blank:]]+(.*[^[:blank:]])[[:blank:]]+\{(.*)$'
-	local fn_re='[[:blank:]]*([^[:blank:]()]+)[[:blank:]]*\(?\)?[[:blank:]]+\{[[:blank:]]+#[[:blank:]]*@test[[:blank:]]*$'
-	local cmd_re='^[[:blank:]]*#[[:blank:]]*bats[[:blank:]]+(.*)$'
+	local b='[[:blank:]]'
+	local test_re="^$b*@test$b+(.*[^[:blank:]])$b+\\{(.*)\$"
+	local fn_re="$b*([^[:blank:]()]+)$b*\\(?\\)?$b+\\{$b+#$b*@test$b*\$"
+	local cmd_re="^$b*#$b*bats$b+(.*)\$"
 	while IFS= read -r line; do
 		line=${line//$'\r'/}
 		if [[ $line =~ $test_re || $line =~ $fn_re ]]; then
 			name=${BASH_REMATCH[1]#[\'\"]}
 			name=${name%[\'\"]}
 			points=$(tag_points "$test_tags" "$file_tags")
-			has_tags "$test_tags,$file_tags" || { test_tags= && continue; }
+			if ! has_tags "$test_tags,$file_tags"; then
+				test_tags=
+				continue
+			fi
 			test_tags=
 			[[ -z $filter || $name =~ $filter ]] || continue
 			printf '%s\t%s\n' "$points" "$name"
@@ -201,7 +207,7 @@ run_lesson() {
 		"tests/$lesson.bats" >"$out/tap/$lesson.tap" \
 		2>"$out/tap/$lesson.stderr" || status=$?
 	if ((status == 137)); then
-		echo "# (stopped: the lesson's tests ran over their $limit s)" \
+		echo "# (stopped: the lesson's run took over $limit s)" \
 			>>"$out/tap/$lesson.tap"
 	fi
 	return 0
@@ -222,7 +228,9 @@ read_tap() {
 	while IFS= read -r line; do
 		if [[ $line =~ $plan_re ]]; then
 			((BASH_REMATCH[1] == total)) || {
-				echo "tests/score.bash: $lesson: bats counts ${BASH_REMATCH[1]} tests, the file $total; every test counts 1 point" >&2
+				echo "tests/score.bash: $lesson: bats" \
+					"counts ${BASH_REMATCH[1]} tests," \
+					"the file $total: 1 point each" >&2
 				points=()
 			}
 		elif [[ $line =~ $result_re ]]; then
@@ -239,7 +247,7 @@ read_tap() {
 				name=${name% # skip*}
 				status=skipped ;;
 			*' # timeout after '*)
-				why="timed out (the test ran over its $test_timeout s)"
+				why="timed out (over its $test_timeout s)"
 				name=${name% # timeout after *} ;;
 			esac
 			[[ $name =~ $ms_re ]] &&
@@ -255,8 +263,9 @@ read_tap() {
 	# Tests that never reported: the run was stopped or bats failed.
 	for ((k = seen + 1; k <= total; k++)); do
 		{
-			echo "This test did not run: the lesson's tests stopped before it."
-			tail -n 5 "$out/tap/$lesson.tap" "$out/tap/$lesson.stderr"
+			echo "The lesson's tests stopped before this one:"
+			tail -n 5 "$out/tap/$lesson.tap" \
+				"$out/tap/$lesson.stderr"
 		} >"$work/$lesson/$k" 2>/dev/null
 		status=failed why="did not run" name=${names[k - 1]} ms=0
 		finish_test "$lesson" "$k"
@@ -267,8 +276,8 @@ read_tap() {
 finish_test() {
 	local max=${points[$2 - 1]:-1} score=0 file=$work/$1/$2
 	if [[ $status == failed && -z $why ]]; then
-		local crash
-		crash=$(grep -m1 -o '^lab: .* crashed with SIG[A-Z0-9]*' "$file")
+		local crash re='^lab: .* crashed with SIG[A-Z0-9]*'
+		crash=$(grep -m1 -o "$re" "$file")
 		if [[ $crash =~ (SIG[A-Z0-9]+)$ ]]; then
 			why="crashed with ${BASH_REMATCH[1]}"
 		elif grep -q '^lab: .* did not finish within' "$file"; then
@@ -282,7 +291,8 @@ finish_test() {
 	skipped) score=$max ;;
 	esac
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$status" \
-		"$score" "$max" "$ms" "$why" "${name//$'\t'/ }" >>"$work/tests.tsv"
+		"$score" "$max" "$ms" "$why" "${name//$'\t'/ }" \
+		>>"$work/tests.tsv"
 }
 
 # not_built LESSON WHY: every test fails, its output the compiler's.
@@ -313,7 +323,7 @@ show_failures() {
 		else
 			say "    $name ($why)"
 		fi
-	done < <(awk -F'\t' -v l="$lesson" '$1 == l' "$work/tests.tsv")
+	done < <(lesson_tests "$lesson")
 }
 
 # json FILE or json -s TEXT: a JSON string; xml the same for XML.
@@ -332,65 +342,101 @@ xml() {
 	fi
 }
 
+# lesson_tests LESSON: the lines of tests.tsv for LESSON ('' for all).
+lesson_tests() {
+	awk -F'\t' -v l="$1" 'l == "" || $1 == l' "$work/tests.tsv"
+}
+
+# A test's output for the reports: why it did not pass, then what bats
+# printed (for a passed test, only that).
+test_output() { # STATUS WHY FILE
+	[[ $1 == passed ]] || echo "$2"
+	cat "$3"
+}
+
+# json_test LESSON K STATUS SCORE MAX WHY NAME: one of tests[].
+json_test() {
+	local verdict=passed
+	[[ $3 == failed ]] && verdict=failed
+	printf '    {"name": %s, "number": "%s.%s",' \
+		"$(json -s "$1: $7")" "$((10#${1%%-*}))" "$2"
+	printf ' "score": %s, "max_score": %s, "status": "%s",' \
+		"$4" "$5" "$verdict"
+	printf ' "output": %s}' \
+		"$(test_output "$3" "$6" "$work/$1/$2" | json /dev/stdin)"
+}
+
+# results.json in Gradescope's format: the whole score, the report as
+# its output, and one entry a test.
 write_json() {
-	local lesson k status score max ms why name sep='' n
+	local lesson k status score max why name sep=
 	{
 		printf '{\n  "score": %s,\n' "$all_score"
 		printf '  "execution_time": %s,\n' "$SECONDS"
 		printf '  "output": %s,\n' "$(json "$out/report.txt")"
-		printf '  "extra_data": {"max_score": %s, "submission": %s},\n' \
-			"$all_max" "$(json -s "$name_of_submission")"
+		printf '  "extra_data": {"max_score": %s,' "$all_max"
+		printf ' "submission": %s},\n' \
+			"$(json -s "$name_of_submission")"
 		printf '  "tests": ['
-		while IFS=$'\t' read -r lesson k status score max ms why name; do
-			n=${lesson%%-*}
-			printf '%s\n    {"name": %s, "number": "%s.%s", ' "$sep" \
-				"$(json -s "$lesson: $name")" "$((10#$n))" "$k"
-			printf '"score": %s, "max_score": %s, ' "$score" "$max"
-			printf '"status": "%s", ' \
-				"$([[ $status == failed ]] && echo failed || echo passed)"
-			if [[ $status == passed ]]; then
-				printf '"output": %s}' "$(json "$work/$lesson/$k")"
-			else
-				printf '"output": %s}' "$( {
-					echo "$why"
-					cat "$work/$lesson/$k"
-				} | json /dev/stdin)"
-			fi
+		while IFS=$'\t' read -r lesson k status score max _ why name
+		do
+			printf '%s\n' "$sep"
+			json_test "$lesson" "$k" "$status" "$score" "$max" \
+				"$why" "$name"
 			sep=,
 		done <"$work/tests.tsv"
 		printf '\n  ]\n}\n'
 	} >"$out/results.json"
 }
 
+# junit_case LESSON K STATUS MS WHY NAME: one <testcase>.
+junit_case() {
+	local secs
+	printf -v secs '%d.%03d' $(($4 / 1000)) $(($4 % 1000))
+	printf '    <testcase classname="%s" name="%s" time="%s">' \
+		"$1" "$(xml -s "$6")" "$secs"
+	case $3 in
+	skipped)
+		printf '<skipped message="%s"/>' \
+			"$(xml -s "${5#skipped: }")" ;;
+	failed)
+		printf '\n      <failure message="%s" type="%s">' \
+			"$(xml -s "$5")" "$(xml -s "${5%% *}")"
+		xml "$work/$1/$2"
+		printf '</failure>\n    ' ;;
+	esac
+	printf '</testcase>\n'
+}
+
+# junit_suite LESSON: one <testsuite>, its score in its properties.
+junit_suite() {
+	local k status ms why name
+	printf '  <testsuite name="%s" tests="%s" failures="%s"' "$1" \
+		"$(count_tests "$1")" "$(count_tests "$1" failed)"
+	printf ' errors="0" skipped="%s">\n' "$(count_tests "$1" skipped)"
+	printf '    <properties>\n'
+	printf '      <property name="score" value="%s"/>\n' \
+		"${lesson_score[$1]}"
+	printf '      <property name="max_score" value="%s"/>\n' \
+		"${lesson_max[$1]}"
+	printf '    </properties>\n'
+	while IFS=$'\t' read -r _ k status _ _ ms why name; do
+		junit_case "$1" "$k" "$status" "$ms" "$why" "$name"
+	done < <(lesson_tests "$1")
+	printf '  </testsuite>\n'
+}
+
+# junit.xml: a <testsuite> a lesson.
 write_junit() {
-	local lesson k status score max ms why name t f s secs
+	local lesson
 	{
 		echo '<?xml version="1.0" encoding="UTF-8"?>'
-		printf '<testsuites name="%s" tests="%s" failures="%s" skipped="%s">\n' \
+		printf '<testsuites name="%s" tests="%s" failures="%s"' \
 			"$(xml -s "$name_of_submission")" "$(count_tests '')" \
-			"$(count_tests '' failed)" "$(count_tests '' skipped)"
+			"$(count_tests '' failed)"
+		printf ' skipped="%s">\n' "$(count_tests '' skipped)"
 		for lesson in "${lessons[@]}"; do
-			t=$(count_tests "$lesson") f=$(count_tests "$lesson" failed)
-			s=$(count_tests "$lesson" skipped)
-			printf '  <testsuite name="%s" tests="%s" failures="%s" errors="0" skipped="%s">\n' \
-				"$lesson" "$t" "$f" "$s"
-			printf '    <properties><property name="score" value="%s"/><property name="max_score" value="%s"/></properties>\n' \
-				"${lesson_score[$lesson]}" "${lesson_max[$lesson]}"
-			while IFS=$'\t' read -r _ k status score max ms why name; do
-				printf -v secs '%d.%03d' $((ms / 1000)) $((ms % 1000))
-				printf '    <testcase classname="%s" name="%s" time="%s">' \
-					"$lesson" "$(xml -s "$name")" "$secs"
-				case $status in
-				passed) ;;
-				skipped) printf '<skipped message="%s"/>' \
-					"$(xml -s "${why#skipped: }")" ;;
-				failed) printf '\n      <failure message="%s" type="%s">%s</failure>\n    ' \
-					"$(xml -s "$why")" "$(xml -s "${why%% *}")" \
-					"$(xml "$work/$lesson/$k")" ;;
-				esac
-				printf '</testcase>\n'
-			done < <(awk -F'\t' -v l="$lesson" '$1 == l' "$work/tests.tsv")
-			echo '  </testsuite>'
+			junit_suite "$lesson"
 		done
 		echo '</testsuites>'
 	} >"$out/junit.xml"
@@ -444,17 +490,25 @@ for lesson in "${lessons[@]}"; do
 	esac
 done
 
-for lesson in "${lessons[@]}"; do
-	read -r score max passed failed skipped crashed timedout < <(awk -F'\t' \
-		-v l="$lesson" '$1 == l {
+# tally LESSON: its score, max, and how many tests passed, failed, were
+# skipped, crashed, timed out.
+tally() {
+	awk -F'\t' -v l="$1" '$1 == l {
 			score += $4; max += $5
 			if ($3 == "passed") p++
 			if ($3 == "failed") f++
 			if ($3 == "skipped") s++
 			if ($7 ~ /^crashed/) c++
 			if ($7 ~ /^timed out/) t++
-		} END { print score + 0, max + 0, p + 0, f + 0, s + 0, c + 0, t + 0 }' \
-		"$work/tests.tsv")
+		}
+		END { print score + 0, max + 0, p + 0, f + 0, s + 0, c + 0,
+			t + 0 }' \
+		"$work/tests.tsv"
+}
+
+for lesson in "${lessons[@]}"; do
+	read -r score max passed failed skipped crashed timedout \
+		< <(tally "$lesson")
 	lesson_score[$lesson]=$score lesson_max[$lesson]=$max
 	all_score=$((all_score + score)) all_max=$((all_max + max))
 	((failed == 0 && passed > 0)) || all_passed=0
@@ -468,7 +522,8 @@ for lesson in "${lessons[@]}"; do
 			result="$failed failed"
 			((crashed)) && result+=", $crashed crashed"
 			((timedout)) && result+=", $timedout timed out"
-			((hints)) && result+=": make check-${lesson%%-*} for details"
+			((hints)) && result+=": make check-${lesson%%-*}" &&
+				result+=" for details"
 		fi
 		((skipped)) && result+=" ($skipped skipped)"
 		if ((failed > 0)); then
@@ -489,8 +544,10 @@ done
 say ""
 say "$(printf '%-20s %-11s  %s' lesson '  score' result)"
 for lesson in "${lessons[@]}"; do
-	say "$(printf '%-20s %4s / %-4s  %s' "$lesson" "${lesson_score[$lesson]}" \
-		"${lesson_max[$lesson]}" "${lesson_result[$lesson]}")"
+	printf -v row '%-20s %4s / %-4s  %s' "$lesson" \
+		"${lesson_score[$lesson]}" "${lesson_max[$lesson]}" \
+		"${lesson_result[$lesson]}"
+	say "$row"
 done
 say "$(printf '%-20s %4s / %s' total "$all_score" "$all_max")"
 if [[ -n $builds ]]; then	# grading: say what held student code
