@@ -38,9 +38,11 @@ lab_setup_file() {
 	bats_load_library bats-assert
 	# The new functions, in one command: bats traces every command of
 	# setup_file, so a loop over ~90 names costs ~0.3 s a file.
-	# shellcheck disable=SC2046 # one function name a word
-	export -f $(comm -13 <(printf "%s\n" "$before") \
+	local -a new
+	mapfile -t new < <(comm -13 <(printf "%s\n" "$before") \
 		<(compgen -A function | sort))
+	# Loaded already (a second call): nothing new to export.
+	((${#new[@]} == 0)) || export -f "${new[@]}"
 }
 
 # lab_setup LESSON PROG: find the program under test and define a shell
