@@ -126,28 +126,46 @@ iperf3_once() {
 	stop
 }
 
-iperf3_mbps=
+# ---- The measurements.  iperf3 runs before and after the sweep, and
+# the best of all its runs is the reference: a busy moment on the machine
+# cannot favour either side.
+iperf3=0
 if have_iperf3; then
-	for ((r = 0; r < reps; r++)); do
-		iperf3_once
-	done >"$tmp/iperf3.runs"
-	iperf3_mbps=$(best <"$tmp/iperf3.runs")
+	iperf3=1
 else
 	say "iperf3 is not installed and cannot be installed here (needs"
 	say "root and apt-get): the table has no % column; install it with"
 	say "'sudo apt-get install iperf3' (or your system's package) and rerun"
 fi
+iperf3_runs() {
+	local r
+	for ((r = 0; r < reps; r++)); do
+		iperf3_once
+	done >>"$tmp/iperf3.runs"
+}
+say "measuring: about a minute"
+((iperf3 == 0)) || iperf3_runs
+for size in "${sizes[@]}"; do
+	for ((r = 0; r < reps; r++)); do
+		"$bin/throughput" --total "$total" --seconds "$seconds" "$size"
+	done >"$tmp/point.$size"
+done
+iperf3_mbps=
+if ((iperf3)); then
+	iperf3_runs
+	iperf3_mbps=$(best <"$tmp/iperf3.runs")
+fi
 
-# ---- sock_send_all/sock_recv_all, one size at a time.
+# ---- The table.
 echo "Loopback throughput: sock_send_all() to sock_recv_all(), both ends"
 echo "calling with the same buffer size, on $(machine)."
 echo "Each point moves 1 GiB, or stops after ${seconds} s when 1 GiB would take"
 echo "longer (the small buffers: 'moved' says how much); the best of $reps runs."
 echo "MB = 10^6 bytes; calls/MB: send() + recv() calls at both ends per MB."
 if [[ -n $iperf3_mbps ]]; then
-	echo "iperf3 $(iperf3 --version | sed -n '1s/^iperf \([^ ]*\).*/\1/p')" \
-		"(its default 128 KiB buffer, 1 GiB, best of $reps):" \
-		"$iperf3_mbps MB/s"
+	echo "iperf3 $(iperf3 --version | sed -n '1s/^iperf \([^ ]*\).*/\1/p')," \
+		"its default 128 KiB buffer, 1 GiB, best of $((2 * reps)) runs"
+	echo "(before and after the sweep): $iperf3_mbps MB/s"
 fi
 echo
 printf '%8s %10s %9s %11s %12s\n' buffer moved "MB/s" "calls/MB" \
@@ -155,10 +173,6 @@ printf '%8s %10s %9s %11s %12s\n' buffer moved "MB/s" "calls/MB" \
 
 best_mbps=0 best_size=0
 for size in "${sizes[@]}"; do
-	line=
-	for ((r = 0; r < reps; r++)); do
-		"$bin/throughput" --total "$total" --seconds "$seconds" "$size"
-	done >"$tmp/point.$size"
 	# The fastest run of the point: its bytes/seconds is the highest.
 	line=$(awk '{
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
