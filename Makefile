@@ -81,12 +81,10 @@ $(SHORTIO_SO): common/shortio.c
 ## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
 ifneq ($(SHORTIO),)
 SHORTIO_DEP := $(SHORTIO_SO)
+# (SANITIZE=1 exports ASAN_OPTIONS with verify_asan_link_order=0: the
+# sanitizer runtime wants to come first in LD_PRELOAD, and comes second.)
 SHORTIO_RUN := LD_PRELOAD=$(abspath $(SHORTIO_SO)) SHORTIO_MAX=$(SHORTIO) \
 	SHORTIO_VERBOSE=1
-# A sanitizer runtime wants to come first in LD_PRELOAD; let it be second.
-ifeq ($(SANITIZE),1)
-SHORTIO_RUN += ASAN_OPTIONS=verify_asan_link_order=0
-endif
 endif
 
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
