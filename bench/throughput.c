@@ -40,7 +40,8 @@
 
 static unsigned long long send_calls, recv_calls;
 
-/* The link-time wrappers (see the banner); declared for -Wmissing-prototypes. */
+/* The link-time wrappers (see the banner), declared for
+ * -Wmissing-prototypes. */
 ssize_t __real_send(int fd, const void *buf, size_t len, int flags);
 ssize_t __real_recv(int fd, void *buf, size_t len, int flags);
 ssize_t __wrap_send(int fd, const void *buf, size_t len, int flags);
@@ -63,8 +64,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: throughput [--total BYTES] [--seconds S] SIZE\n"
 		"       throughput --free-port\n"
-		"Moves BYTES (default 1 GiB) over loopback in SIZE-byte calls,\n"
-		"stopping early after S seconds (default 10).\n");
+		"Moves BYTES (default 1 GiB) over loopback in SIZE-byte\n"
+		"calls, stopping early after S seconds (default 10).\n");
 }
 
 static double now(void)
@@ -94,7 +95,8 @@ static char *buffer(size_t size)
 
 	if (buf == NULL)
 		die("malloc %zu bytes:", size);
-	memset(buf, 'x', size);	/* fault the pages in before the clock runs */
+	/* Touch every page now, not while the clock runs. */
+	memset(buf, 'x', size);
 	return buf;
 }
 

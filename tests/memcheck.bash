@@ -89,8 +89,9 @@ report() {
 	99) problems+=("valgrind found errors (exit 99)") ;;
 	124 | 137) problems+=("did not finish in time (exit $status)") ;;
 	*)
+		line=$(tail -1 "$logs/$key.out")
 		[[ -n $listener ]] ||
-			problems+=("exit status $status; it said: $(tail -1 "$logs/$key.out")")
+			problems+=("exit status $status; it said: $line")
 		;;
 	esac
 	checked=$((checked + 1))

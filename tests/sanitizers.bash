@@ -44,5 +44,6 @@ if ((${#reports[@]} > 0)); then
 fi
 rmdir "$dir"
 ((status == 0)) &&
-	echo "sanitizers: no report from AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer"
+	echo "sanitizers: no report (AddressSanitizer, LeakSanitizer," \
+		"UndefinedBehaviorSanitizer)"
 exit "$status"

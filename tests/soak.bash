@@ -55,7 +55,9 @@ for ((run = 1; run <= n; run++)); do
 	ms=$(( (${EPOCHREALTIME/./} - ${began/./}) / 1000 ))
 	mapfile -t found < <(failures)
 	if ((status != 0 && ${#found[@]} == 0)); then
-		found=("make test failed (exit $status), no test named: see $out/run-$run/output.log")
+		found=("make test failed (exit $status), no test named:"
+			"see $out/run-$run/output.log")
+		found=("${found[*]}")
 	fi
 	if ((${#found[@]} == 0)); then
 		printf 'soak %d/%d: ok (%d.%d s)\n' "$run" "$n" \
