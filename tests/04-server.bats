@@ -108,6 +108,30 @@ bash_echo() {
 	assert_line --index 1 "stopped by SIGTERM: 1 client served, 2 bytes echoed"
 }
 
+# bats test_tags=exercise
+@test "SIGTERM stops it even while a client sends and never reads" {
+	require ss
+	local fd queued=0 end=$((EPOCHSECONDS + 3)) LAB_SERVER_TIMEOUT=5
+	start_lab_server
+	# 8 MB in, nothing read back: the echo fills both ends' buffers and
+	# the server has to wait for room to send.
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	bounded head -c 8000000 /dev/zero >&"$fd" 3>&- 4>&- &
+	# Wait (bounded, no sleep) until the server's socket has bytes
+	# queued both ways: it is reading or sending, and cannot keep up.
+	while ((!queued && EPOCHSECONDS < end)); do
+		ss -tnH state established "sport = :$SERVER_PORT" |
+			awk '$1 > 0 && $2 > 0 { found = 1 } END { exit !found }' &&
+			queued=1
+	done
+	((queued)) || fail "the server's queues never filled"
+	stop_server
+	exec {fd}<&-
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 1 "$SERVER_OUT"
+	assert_output --regexp '^stopped by SIGTERM: 1 client served, [0-9]+ bytes echoed$'
+}
+
 @test "logs each client's address when it comes and its byte count when it goes" {
 	start_lab_server
 	run "$CLIENT" 127.0.0.1 "$SERVER_PORT"

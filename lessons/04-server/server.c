@@ -65,16 +65,18 @@ static void catch_stop_signals(void)
 	sigprocmask(SIG_BLOCK, &stops, &wait_mask);
 }
 
-/* Sleep until fd has something to read: a client to accept(), bytes or
- * EOF to recv().  Returns 1, or 0 if a stop signal came first. */
-static int wait_readable(int fd)
+/* Sleep until fd is ready: to read (a client to accept(), bytes or EOF
+ * to recv()), or if for_write, to take more bytes from send().
+ * Returns 1, or 0 if a stop signal came first. */
+static int wait_ready(int fd, int for_write)
 {
 	fd_set fds;
 
 	while (!stop_signal) {
 		FD_ZERO(&fds);
 		FD_SET(fd, &fds);
-		if (pselect(fd + 1, &fds, NULL, NULL, NULL, &wait_mask) > 0)
+		if (pselect(fd + 1, for_write ? NULL : &fds,
+			    for_write ? &fds : NULL, NULL, NULL, &wait_mask) > 0)
 			return 1;
 		if (errno != EINTR)
 			die("pselect:");
@@ -136,9 +138,11 @@ static int open_listener(const char *host, const char *port, int backlog)
  *     client that has gone raises SIGPIPE, which kills the process;
  *   - it ignores the count send() returns: a short send loses the rest.
  * Make it byte-exact (send exactly the n bytes recv() returned, all of
- * them: sock_send_all does, and never raises SIGPIPE) and make a
- * client's failure cost one warn() line, not the server.  Keep the
- * wait_readable() call: it lets Ctrl-C stop the server.
+ * them, with MSG_NOSIGNAL: a loop like sock_send_all's, lesson 06) and
+ * make a client's failure cost one warn() line, not the server.  Keep
+ * the wait_ready() calls, and wait with wait_ready(fd, 1) before each
+ * send(fd, ..., MSG_NOSIGNAL | MSG_DONTWAIT): only while it waits can
+ * Ctrl-C stop the server, even when a client never reads its echo.
  * Returns the number of bytes echoed.
  */
 static unsigned long echo(int fd, const char *who)
@@ -148,7 +152,7 @@ static unsigned long echo(int fd, const char *who)
 	ssize_t n;
 
 	(void)who;		/* you will want it for warn() */
-	while (wait_readable(fd)) {
+	while (wait_ready(fd, 0)) {
 		n = recv(fd, buf, sizeof buf - 1, 0);	/* recv(1024) */
 		if (n == -1)
 			die("recv:");
@@ -172,7 +176,7 @@ static void serve(int lfd)
 	unsigned long clients = 0, bytes = 0, n;
 	int fd;
 
-	while (wait_readable(lfd)) {
+	while (wait_ready(lfd, 0)) {
 		len = sizeof peer;
 		fd = accept(lfd, (struct sockaddr *)&peer, &len);
 		if (fd == -1 && (errno == ECONNABORTED || errno == EINTR))

@@ -65,16 +65,18 @@ static void catch_stop_signals(void)
 	sigprocmask(SIG_BLOCK, &stops, &wait_mask);
 }
 
-/* Sleep until fd has something to read: a client to accept(), bytes or
- * EOF to recv().  Returns 1, or 0 if a stop signal came first. */
-static int wait_readable(int fd)
+/* Sleep until fd is ready: to read (a client to accept(), bytes or EOF
+ * to recv()), or if for_write, to take more bytes from send().
+ * Returns 1, or 0 if a stop signal came first. */
+static int wait_ready(int fd, int for_write)
 {
 	fd_set fds;
 
 	while (!stop_signal) {
 		FD_ZERO(&fds);
 		FD_SET(fd, &fds);
-		if (pselect(fd + 1, &fds, NULL, NULL, NULL, &wait_mask) > 0)
+		if (pselect(fd + 1, for_write ? NULL : &fds,
+			    for_write ? &fds : NULL, NULL, NULL, &wait_mask) > 0)
 			return 1;
 		if (errno != EINTR)
 			die("pselect:");
@@ -127,10 +129,38 @@ static int open_listener(const char *host, const char *port, int backlog)
 }
 
 /*
+ * Send all n bytes back: sock_send_all's loop (lesson 06), except that it
+ * waits for room with wait_ready(), where a stop signal gets in, so that
+ * Ctrl-C works even while a client sends and never reads its echo.
+ * Returns 1 when all is sent, 0 if a stop signal came, -1 with errno.
+ */
+static int send_back(int fd, const char *buf, size_t n)
+{
+	ssize_t m;
+
+	while (n > 0) {
+		if (!wait_ready(fd, 1))
+			return 0;
+		m = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (m == -1 && (errno == EAGAIN || errno == EWOULDBLOCK
+				|| errno == EINTR))
+			continue;	/* no room after all: wait again */
+		if (m <= 0) {
+			if (m == 0)
+				errno = EIO;	/* no progress: never spin */
+			return -1;
+		}
+		buf += m;
+		n -= (size_t)m;
+	}
+	return 1;
+}
+
+/*
  * EXERCISE (done): send back every byte until the client's EOF.  Data is
  * bytes, not a string: send exactly the n bytes recv() returned, NUL
- * bytes and all, with sock_send_all (it loops over short sends, lesson
- * 06, and never raises SIGPIPE).  A client that resets or vanishes ends
+ * bytes and all, with send_back (it loops over short sends, lesson 06,
+ * and never raises SIGPIPE).  A client that resets or vanishes ends
  * its own connection: warn and return, the server carries on.
  * Returns the number of bytes echoed.
  */
@@ -139,8 +169,9 @@ static unsigned long echo(int fd, const char *who)
 	char buf[4096];
 	unsigned long total = 0;
 	ssize_t n;
+	int sent;
 
-	while (wait_readable(fd)) {
+	while (wait_ready(fd, 0)) {
 		n = recv(fd, buf, sizeof buf, 0);
 		if (n == 0)
 			break;			/* EOF: the client is done */
@@ -148,10 +179,11 @@ static unsigned long echo(int fd, const char *who)
 			warn("%s: recv:", who);
 			break;
 		}
-		if (sock_send_all(fd, buf, (size_t)n) == -1) {
+		sent = send_back(fd, buf, (size_t)n);
+		if (sent == -1)
 			warn("%s: send:", who);
+		if (sent != 1)
 			break;
-		}
 		total += (unsigned long)n;
 	}
 	return total;
@@ -167,7 +199,7 @@ static void serve(int lfd)
 	unsigned long clients = 0, bytes = 0, n;
 	int fd;
 
-	while (wait_readable(lfd)) {
+	while (wait_ready(lfd, 0)) {
 		len = sizeof peer;
 		fd = accept(lfd, (struct sockaddr *)&peer, &len);
 		if (fd == -1 && (errno == ECONNABORTED || errno == EINTR))
