@@ -58,11 +58,18 @@ static void echo_all(int fd)
 static void echo_short(int fd, size_t limit)
 {
 	char buf[4096];
-	size_t want = limit < sizeof buf ? limit : sizeof buf;
-	ssize_t got = want > 0 ? sock_recv_all(fd, buf, want) : 0;
+	size_t want;
+	ssize_t got;
 
-	if (got > 0)
-		sock_send_all(fd, buf, (size_t)got);
+	while (limit > 0) {
+		want = limit < sizeof buf ? limit : sizeof buf;
+		got = sock_recv_all(fd, buf, want);
+		if (got <= 0 || sock_send_all(fd, buf, (size_t)got) == -1)
+			break;
+		limit -= (size_t)got;
+		if ((size_t)got < want)
+			break;		/* the client closed first */
+	}
 	shutdown(fd, SHUT_WR);
 	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;	/* closing with unread data would send a reset */
@@ -113,6 +120,8 @@ int main(int argc, char **argv)
 			port = argv[++i];
 		} else if (strcmp(argv[i], "--life") == 0 && i + 1 < argc) {
 			life = parse_count(argv[++i]);
+			if (life == 0 || life > 86400)	/* alarm(0): forever */
+				die_usage("--life: 1 to 86400 seconds");
 		} else if (mode == NULL) {
 			mode = argv[i];
 		} else if (arg == NULL) {
@@ -128,6 +137,11 @@ int main(int argc, char **argv)
 			die_usage("short needs a byte count");
 		limit = parse_count(arg);
 	}
+	/* Before the "listening on" line, which tells tests we are ready. */
+	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
+	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
+	    && strcmp(mode, "check") != 0)
+		die_usage("unknown mode '%s'", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
 	lfd = sock_listen(host, port, 16, &gai_err);
@@ -135,16 +149,15 @@ int main(int argc, char **argv)
 		die("%s: %s", host, gai_strerror(gai_err));
 	if (lfd == -1)
 		die("listen %s:%s:", host, port);
-	printf("listening on %s\n", sock_local_str(lfd, where, sizeof where));
+	if (sock_local_str(lfd, where, sizeof where) == NULL)
+		die("getsockname:");
+	printf("listening on %s\n", where);
 	fflush(stdout);
 
 	if (strcmp(mode, "hold") == 0) {
 		for (;;)
 			pause();
 	}
-	if (strcmp(mode, "echo") != 0 && strcmp(mode, "close") != 0
-	    && strcmp(mode, "short") != 0 && strcmp(mode, "check") != 0)
-		die_usage("unknown mode '%s'", mode);
 
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);

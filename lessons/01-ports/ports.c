@@ -216,6 +216,8 @@ static int demo(void)
 	second = sock_listen("127.0.0.1", where, 10, &gai_err);
 	if (second != -1)
 		die("the second bind worked: this system shares ports");
+	if (errno != EADDRINUSE)
+		die("listen 127.0.0.1:%d:", port);
 	printf("  bind: %s (EADDRINUSE):\n  one listening socket per"
 	       " address and port.\n", strerror(errno));
 

@@ -211,7 +211,8 @@ static int open_listener(struct options *o, struct sockaddr_storage *srv)
 		die("bind %s port %s:", o->host, o->port);
 	}
 	freeaddrinfo(ai);
-	getsockname(fd, (struct sockaddr *)srv, &len);
+	if (getsockname(fd, (struct sockaddr *)srv, &len) == -1)
+		die("getsockname:");
 	printf("1. socket() and bind() to %s\n",
 	       sock_addr_str(SA(srv), where, sizeof where));
 	say("listener", sock_tcp_state(fd));
@@ -381,9 +382,9 @@ static int await_client(const struct client *c, int n, int ms, int *left)
 	*left = k;
 	if (k == 0 || poll(p, (nfds_t)k, ms) <= 0)
 		return -1;
-	for (i = 0; !(p[i].revents & POLLOUT); i++)
-		;
-	return p[i].fd;
+	for (i = 0; i < k && !p[i].revents; i++)
+		;	/* POLLOUT, or POLLERR for a refused one */
+	return i < k ? p[i].fd : -1;
 }
 
 /* Step 6: fill the listener's accept queue, then free one place. */

@@ -209,6 +209,8 @@ static int demo(void)
 	fd = connect_to("127.0.0.1", port, 10000);
 	show_ends(fd);
 	server_end = accept(lfd, NULL, NULL);	/* the server's side */
+	if (server_end == -1)
+		die("accept:");
 
 	printf("\n3. send() hands the bytes to the kernel, which sends"
 	       " them:\n");
@@ -217,8 +219,8 @@ static int demo(void)
 	printf("\n4. The server's side recv()s them and send()s them"
 	       " back.\n");
 	n = sock_recv_all(server_end, buf, len);
-	if (n > 0)
-		sock_send_all(server_end, buf, (size_t)n);
+	if (n != (ssize_t)len || sock_send_all(server_end, buf, len) == -1)
+		die("the server's side: recv or send:");
 
 	printf("\n5. recv() until as many bytes came back as we sent:\n");
 	receive_reply(fd, len, 10000);

@@ -293,7 +293,9 @@ int main(int argc, char **argv)
 
 	catch_stop_signals();
 	lfd = open_listener(host, port, backlog);
-	printf("listening on %s\n", sock_local_str(lfd, where, sizeof where));
+	if (sock_local_str(lfd, where, sizeof where) == NULL)
+		die("getsockname:");
+	printf("listening on %s\n", where);
 	serve(lfd);
 	close(lfd);
 	return 0;
