@@ -111,6 +111,7 @@ bash_echo() {
 # bats test_tags=exercise
 @test "SIGTERM stops it even while a client sends and never reads" {
 	require ss
+	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
 	local fd queued=0 end=$((EPOCHSECONDS + 3)) LAB_SERVER_TIMEOUT=5
 	start_lab_server
 	# 8 MB in, nothing read back: the echo fills both ends' buffers and
