@@ -123,7 +123,7 @@ clean() {
 	local -a keep=()
 	local name
 	for name in PATH HOME TMPDIR LANG LC_ALL CC SANITIZE STRICT LAB_OUT \
-		SUBMISSION LAB_TIMEOUT LAB_BATS BATS_LIB_PATH BATS_TEST_TIMEOUT \
+		SUBMISSION SCORE_JOBS LAB_TIMEOUT LAB_BATS BATS_LIB_PATH BATS_TEST_TIMEOUT \
 		$(compgen -v GRADE_) $(compgen -v LEASH_); do
 		[[ -n ${!name+set} ]] && keep+=("$name=${!name}")
 	done
@@ -274,7 +274,11 @@ make_kit() {
 
 grade_kit() {
 	local status=0
-	SUBMISSION=$GT/kitsub/alpha GRADE_LESSONS="98-alpha 99-beta" \
+	# One lesson at a time: as root both lessons run as nobody, whose
+	# process limit is shared, so 99-beta's fork bomb could make a fork
+	# in 98-alpha fail if they ran side by side.
+	SCORE_JOBS=1 SUBMISSION=$GT/kitsub/alpha \
+		GRADE_LESSONS="98-alpha 99-beta" \
 		GRADE_OUT=$GT/kit.out GRADE_CC=${CC:-cc} \
 		GRADE_CPPFLAGS="-D_POSIX_C_SOURCE=200809L" \
 		GRADE_CFLAGS="-std=c11 -O2" GRADE_COMMON= \
