@@ -170,7 +170,10 @@ start_socat() {
 		fds+=("$fd")
 	done
 	# ... and then clients queue up until one can no longer connect.
-	for ((i = 0; i < 4; i++)); do
+	# Not i: bats 1.8.2's run resets a caller's i, and the loop would
+	# never end.
+	local try
+	for ((try = 0; try < 4; try++)); do
 		run --separate-stderr client --timeout 0.1 127.0.0.1 \
 			"$SERVER_PORT"
 		[[ $stderr != client:\ connect* ]] || break
