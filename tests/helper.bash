@@ -12,6 +12,12 @@
 # LAB_SERVER_TIMEOUT for a server started in the background (30).
 # bats' own BATS_TEST_TIMEOUT (set by tests/bats.bash) is the backstop.
 
+# Exported already by lab_setup_file: only the per-test state is new.
+if [[ ${LAB_HELPER_EXPORTED:-} == "$BATS_TEST_FILENAME" ]]; then
+	LAB_PIDS=() LAB_DRAINS=() LAB_MARKS=()
+	return 0
+fi
+
 LAB_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 LAB=${LAB:-lessons}
 LAB_OUT=${LAB_OUT:-$LAB_ROOT/build}	# make sets it (build/sanitize, ...)
@@ -29,8 +35,9 @@ LAB_MARKS=()	# the marks of the servers' environments (lab_kill_marked)
 # file, from setup_file.  bats runs each test in a new bash and traces
 # every command it runs, so loading the libraries in every test costs
 # ~60 ms a test; loaded once and exported (a new bash inherits exported
-# functions), they cost nothing.  Optional: lab_setup loads them itself
-# when setup_file did not.
+# functions), they cost nothing.  The same goes for this file: exported
+# here, it need not be loaded again by each test.  Optional: lab_setup
+# loads the libraries itself when setup_file did not.
 lab_setup_file() {
 	local before
 	before=$(compgen -A function | sort)
@@ -43,6 +50,14 @@ lab_setup_file() {
 		<(compgen -A function | sort))
 	# Loaded already (a second call): nothing new to export.
 	((${#new[@]} == 0)) || export -f "${new[@]}"
+	# This file's own functions and settings too, for the same reason:
+	# a test that finds them exported need not load (and trace) it.
+	mapfile -t new < <(sed -n 's/^\([a-z_][a-z0-9_]*\)() {$/\1/p' \
+		"$LAB_ROOT/tests/helper.bash")
+	export -f "${new[@]}"
+	export LAB_ROOT LAB LAB_OUT LAB_BIN LAB_TIMEOUT LAB_SERVER_TIMEOUT \
+		SOLUTION_BIN PEER
+	export LAB_HELPER_EXPORTED=$BATS_TEST_FILENAME
 }
 
 # lab_setup LESSON PROG: find the program under test and define a shell
