@@ -112,20 +112,23 @@ bash_echo() {
 @test "SIGTERM stops it even while a client sends and never reads" {
 	require ss
 	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
-	local fd queued=0 end=$((EPOCHSECONDS + 3)) LAB_SERVER_TIMEOUT=5
+	local fd queues last= stuck=0 end=$((EPOCHSECONDS + 3)) LAB_SERVER_TIMEOUT=3
 	start_lab_server
 	# 8 MB in, nothing read back: the echo fills both ends' buffers and
-	# the server has to wait for room to send.
+	# the server has to wait for room to send.  (Text, not NUL bytes: an
+	# echo that stops at a NUL fails another test, not this one.)
 	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
-	bounded head -c 8000000 /dev/zero >&"$fd" 3>&- 4>&- &
-	# Wait (bounded, no sleep) until the server's socket has bytes
-	# queued both ways: it is reading or sending, and cannot keep up.
-	while ((!queued && EPOCHSECONDS < end)); do
-		ss -tnH state established "sport = :$SERVER_PORT" |
-			awk '$1 > 0 && $2 > 0 { found = 1 } END { exit !found }' &&
-			queued=1
+	yes | bounded head -c 8000000 >&"$fd" 3>&- 4>&- &
+	# Wait (bounded, no sleep) until the server is stuck: its socket has
+	# bytes to read and a megabyte to send, and the two queues stay the
+	# same from one look to the next.  It is waiting for room to send.
+	while ((!stuck && EPOCHSECONDS < end)); do
+		queues=$(ss -tnH state established "sport = :$SERVER_PORT" |
+			awk '$1 > 0 && $2 >= 1000000 { print $1, $2 }')
+		[[ -n $queues && $queues == "$last" ]] && stuck=1
+		last=$queues
 	done
-	((queued)) || fail "the server's queues never filled"
+	((stuck)) || fail "the server never got stuck sending: queues $last"
 	stop_server
 	exec {fd}<&-
 	assert_equal "$SERVER_STATUS" 0
