@@ -51,7 +51,7 @@ export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
 
 .DELETE_ON_ERROR:
-.PHONY: all help clean test check grade
+.PHONY: all help clean test test-starters check grade
 
 ## make                 build every starter, every solution and the tools
 all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
@@ -117,6 +117,10 @@ check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all
 	@$(TEST_WRAP) tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
+
+## make test-starters   and each starter passes every test but its exercises (CI runs both)
+test-starters: all
+	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
 
 # ---- Grading (tests/grade.bash; README "For instructors") ------------
 ## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
@@ -203,7 +207,7 @@ memcheck:
 ## make soak [N=20]     the whole of make test N times in a row, naming every test that failed
 soak: N ?= 20
 soak: all
-	@$(TEST_WRAP) tests/soak.bash $(N) $(LESSONS) $(EXTRA_TESTS)
+	@$(TEST_WRAP) tests/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
 
 ## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat
 BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency

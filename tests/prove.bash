@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# tests/prove.bash LESSON... [FILE.bats...] - the toolkit's proof of
-# itself (`make test`):
+# tests/prove.bash [--starters exercise|all] [--no-solutions] LESSON...
+# [FILE.bats...] - the toolkit's proof of itself (`make test`):
 #
-#   1. each untouched starter (lessons/NN-slug) passes every untagged test
-#      of its lesson and fails at least one test tagged `exercise`:
-#      the tests can tell an unsolved exercise from a solved one;
+#   1. each untouched starter (lessons/NN-slug) fails at least one test
+#      of its lesson tagged `exercise`: the tests can tell an unsolved
+#      exercise from a solved one.  With --starters all (`make
+#      test-starters`, and CI), it must also pass every other test of its
+#      lesson: only the exercise is left to do;
 #   2. every lesson's tests, and the extra test FILEs (tests of the tools),
-#      pass against solutions/, ending with a summary in bats' words.
+#      pass against solutions/, ending with a summary in bats' words
+#      (not with --no-solutions).
 #
 # Every bats run of both parts goes side by side, PROVE_JOBS at a time
 # (the number of CPUs + 1: a test waiting on the network leaves its CPU
@@ -24,6 +27,18 @@ logs=build/prove.$$
 trap 'rm -rf "build/prove.$$"' EXIT
 problems=0
 lessons=() files=()
+starters=exercise solutions=1
+while (($# > 0)); do
+	case $1 in
+	--starters) starters=${2:-} && shift 2 ;;
+	--no-solutions) solutions=0 && shift ;;
+	*) break ;;
+	esac
+done
+[[ $starters == exercise || $starters == all ]] || {
+	echo "tests/prove.bash: --starters takes exercise or all" >&2
+	exit 2
+}
 for arg in "$@"; do
 	case $arg in
 	*.bats) files+=("$arg") ;;
@@ -42,11 +57,12 @@ rm -rf "$logs" && mkdir -p "$logs"
 runs=()
 for file in "${files[@]}"; do
 	name=${file##*/}
-	runs+=("solution.${name%.bats} solutions - $file")
+	((solutions)) && runs+=("solution.${name%.bats} solutions - $file")
 done
 for lesson in "${lessons[@]}"; do
-	runs+=("$lesson.other lessons !exercise tests/$lesson.bats"
-		"$lesson.exercise lessons exercise tests/$lesson.bats")
+	[[ $starters == exercise ]] ||
+		runs+=("$lesson.other lessons !exercise tests/$lesson.bats")
+	runs+=("$lesson.exercise lessons exercise tests/$lesson.bats")
 done
 declare -A took=()
 if [[ -r build/prove.times ]]; then
@@ -87,16 +103,25 @@ echo "Starters (lessons/), untouched:"
 for lesson in "${lessons[@]}"; do
 	other=$logs/$lesson.other.tap
 	exercise=$logs/$lesson.exercise.tap
+	passes=
 	# No plan line ("1..N") means bats itself could not run the file.
-	if (($(count 'not ok' "$other") > 0)) || ! grep -q '^1\.\.' "$other"; then
-		echo "  FAIL $lesson: the starter fails tests that are not exercises:"
-		grep -E '^not ok|^#' "$other" | head -20 | sed 's/^/    /'
-		problems=$((problems + 1))
-		continue
+	if [[ $starters == all ]]; then
+		if (($(count 'not ok' "$other") > 0)) ||
+			! grep -q '^1\.\.' "$other"; then
+			echo "  FAIL $lesson: the starter fails tests that are not exercises:"
+			grep -E '^not ok|^#' "$other" | head -20 | sed 's/^/    /'
+			problems=$((problems + 1))
+			continue
+		fi
+		passes="passes its $(count ok "$other") other tests; "
 	fi
 	total=$(($(count ok "$exercise") + $(count 'not ok' "$exercise")))
 	caught=$(count 'not ok' "$exercise")
-	if ((total == 0)); then
+	if ! grep -q '^1\.\.' "$exercise"; then
+		echo "  FAIL $lesson: bats could not run its exercise tests:"
+		head -20 "$exercise" | sed 's/^/    /'
+		problems=$((problems + 1))
+	elif ((total == 0)); then
 		echo "  FAIL $lesson: no test is tagged exercise"
 		problems=$((problems + 1))
 	elif ((caught == 0)); then
@@ -104,10 +129,12 @@ for lesson in "${lessons[@]}"; do
 			"they cannot tell it from a solution"
 		problems=$((problems + 1))
 	else
-		echo "  ok   $lesson: passes its $(count ok "$other") other tests;" \
-			"caught by $caught of $total exercise tests"
+		echo "  ok   $lesson: ${passes}caught by $caught of $total" \
+			"exercise tests"
 	fi
 done
+[[ $starters == all ]] ||
+	echo "  (that each passes its other tests: make test-starters)"
 echo
 
 # One file's TAP as a list: a mark and the test's name a line, and under
@@ -138,8 +165,9 @@ show() {
 	done <"$1"
 }
 
-echo "Solutions (solutions/), every test:"
+((solutions)) && echo "Solutions (solutions/), every test:"
 for file in "${files[@]}"; do
+	((solutions)) || break
 	name=${file##*/}
 	tap=$logs/solution.${name%.bats}.tap
 	echo " $file"
@@ -151,13 +179,17 @@ for file in "${files[@]}"; do
 	fi
 	show "$tap"
 done
-echo
-summary="$tests tests, $failures failures"
-((skipped == 0)) || summary+=", $skipped skipped"
-echo "$summary"
-((failures == 0)) || problems=$((problems + 1))
+if ((solutions)); then
+	echo
+	summary="$tests tests, $failures failures"
+	((skipped == 0)) || summary+=", $skipped skipped"
+	echo "$summary"
+	((failures == 0)) || problems=$((problems + 1))
+fi
 
 if ((problems > 0)); then
-	echo "make test: FAILED ($problems problem(s) above)" >&2
+	what="make test"
+	((solutions)) || what="make test-starters"
+	echo "$what: FAILED ($problems problem(s) above)" >&2
 	exit 1
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/soak.bash N LESSON... [FILE.bats...] - `make soak N=20`: the
-# whole of `make test` (tests/prove.bash) N times in a row, to catch the
-# tests that fail only now and then (a race, a port, a timeout).
+# tests/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...] - `make
+# soak N=20`: the whole of `make test` and `make test-starters`
+# (tests/prove.bash) N times in a row, to catch the tests that fail only
+# now and then (a race, a port, a timeout).
 #
 # After each run it reads the TAP that prove.bash leaves in build/prove/
 # and names every failure: a solution test that failed, an untagged test
@@ -12,7 +13,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-n=${1:?usage: tests/soak.bash N LESSON... [FILE.bats...]}
+n=${1:?usage: tests/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...]}
 shift
 [[ $n =~ ^[1-9][0-9]*$ ]] || {
 	echo "soak: N must be a whole number above 0, not '$n'" >&2
