@@ -87,6 +87,27 @@ SHORTIO_RUN := LD_PRELOAD=$(abspath $(SHORTIO_SO)) SHORTIO_MAX=$(SHORTIO) \
 	SHORTIO_VERBOSE=1
 endif
 
+# tests/shortio.bats tests the shim as built by each compiler there is,
+# at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
+# friends), with a probe built the same ways: built here, once, not by
+# every run of the tests.  Each build's messages go to a .log beside it
+# (the tests check that it is empty: no warnings).
+SHORTIO_CCS := $(foreach c,gcc clang,$(if $(shell command -v $(c)),$(c)))
+SHORTIO_VARIANTS := $(foreach c,$(SHORTIO_CCS),$(c)-O0 $(c)-fortify)
+SHORTIO_TESTS := $(foreach v,$(SHORTIO_VARIANTS),\
+	$(OUT)/tests/shortio/shortio-$(v).so $(OUT)/tests/shortio/probe-$(v))
+variant_cc = $(word 1,$(subst -, ,$(1)))
+variant_flags = -std=c11 $(WARNINGS) -D_POSIX_C_SOURCE=200809L \
+	$(if $(filter fortify,$(word 2,$(subst -, ,$(1)))),-O2 -D_FORTIFY_SOURCE=2,-O0)
+$(OUT)/tests/shortio/shortio-%.so: common/shortio.c
+	@mkdir -p $(@D)
+	$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
+		-o $@ 2>$@.log || { cat $@.log; exit 1; }
+$(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
+	@mkdir -p $(@D)
+	$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
+		{ cat $@.log; exit 1; }
+
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
 ## make solution-NN     the same with the reference solution
 ## make check-NN        run lesson NN's tests against your lesson: "am I done?"
@@ -115,7 +136,7 @@ check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
 	@LAB=lessons tests/score.bash --hints $(LESSONS)
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
-test: all
+test: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
 
 ## make test-starters   and each starter passes every test but its exercises (CI runs both)
@@ -206,7 +227,7 @@ memcheck:
 
 ## make soak [N=20]     the whole of make test N times in a row, naming every test that failed
 soak: N ?= 20
-soak: all
+soak: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
 
 ## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat

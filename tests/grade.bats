@@ -284,15 +284,11 @@ result() {
 		"$1/tests.tsv"
 }
 
-# left_running DIR: the processes (not zombies) whose program is in DIR.
+# left_running DIR: the processes (not zombies) whose program is in DIR,
+# "PID PROGRAM" a line.  (A zombie has no /proc/PID/exe to match.)
 left_running() {
-	local p exe
-	for p in /proc/[0-9]*; do
-		exe=$(readlink "$p/exe" 2>/dev/null) || continue
-		[[ $exe == "$1"/* ]] || continue
-		grep -q '^State:.Z' "$p/status" 2>/dev/null && continue
-		echo "${p#/proc/} $exe"
-	done
+	find /proc/[0-9]*/exe -maxdepth 0 -lname "$1/*" -printf '%h %l\n' \
+		2>/dev/null | sed 's|^/proc/||'
 }
 
 # The number of tests of LESSON that bats selects with these options.

@@ -2,10 +2,10 @@
 # The short-I/O shim, common/shortio.c (lessons 05 and 06 rely on it).
 #
 # tests/shortio-probe.c makes one call of each kind, or a whole transfer,
-# and prints what every call returned.  setup_file builds it, and the shim
-# itself, with gcc and clang, at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (where
-# glibc calls __recv_chk and friends instead of recv); each probe then runs
-# under each shim, and under the one make built.
+# and prints what every call returned.  `make test` builds it, and the
+# shim itself, with gcc and clang, at -O0 and at -O2 -D_FORTIFY_SOURCE=2
+# (where glibc calls __recv_chk and friends instead of recv); each probe
+# then runs under each shim, and under the one make built.
 
 # The socket calls the probe makes (each asks for 64 bytes), and the calls
 # the shim must leave alone (MSG_WAITALL, UDP, a pipe, a file).
@@ -17,27 +17,8 @@ LEFT_ALONE=(recv-waitall udp-send udp-recv pipe-write pipe-read file-write
 setup_file() {
 	load helper
 	lab_setup_file
-	local cc opt name flags
-	export VARIANTS=$BATS_FILE_TMPDIR
-	# The four builds of each, side by side (two cores).
-	for cc in gcc clang; do
-		command -v "$cc" >/dev/null || continue
-		for opt in O0 fortify; do
-			name=$cc-$opt
-			flags=(-std=c11 -Wall -Wextra -Wpedantic -O0)
-			[[ $opt == fortify ]] &&
-				flags=(-std=c11 -Wall -Wextra -Wpedantic -O2
-					-D_FORTIFY_SOURCE=2)
-			"$cc" "${flags[@]}" -D_POSIX_C_SOURCE=200809L -fPIC \
-				-shared "$LAB_ROOT/common/shortio.c" -ldl \
-				-o "$VARIANTS/shortio-$name.so" \
-				>"$VARIANTS/shortio-$name.log" 2>&1 &
-			"$cc" "${flags[@]}" "$LAB_ROOT/tests/shortio-probe.c" \
-				-o "$VARIANTS/probe-$name" \
-				>"$VARIANTS/probe-$name.log" 2>&1 &
-		done
-	done
-	wait
+	# make test builds them (the Makefile's SHORTIO_TESTS).
+	export VARIANTS=$LAB_OUT/tests/shortio
 }
 
 setup() {
@@ -57,8 +38,7 @@ setup() {
 	PROBE=$VARIANTS/probe-$cc-O0
 	FORTIFIED=$VARIANTS/probe-$cc-fortify
 	[[ -x $PROBE && -x $FORTIFIED ]] ||
-		fail "the probe did not build with $cc:" \
-			"$(cat "$VARIANTS"/probe-"$cc"-*.log 2>&1)"
+		fail "$PROBE and $FORTIFIED are not built: run 'make test'"
 }
 
 teardown() {
