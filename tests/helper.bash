@@ -53,7 +53,7 @@ lab_setup_file() {
 	# This file's own functions and settings too, for the same reason:
 	# a test that finds them exported need not load (and trace) it.
 	mapfile -t new < <(sed -n 's/^\([a-z_][a-z0-9_]*\)() {$/\1/p' \
-		"$LAB_ROOT/tests/helper.bash")
+		"${BASH_SOURCE[0]}")
 	export -f "${new[@]}"
 	export LAB_ROOT LAB LAB_OUT LAB_BIN LAB_TIMEOUT LAB_SERVER_TIMEOUT \
 		SOLUTION_BIN PEER
