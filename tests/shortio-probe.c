@@ -16,10 +16,11 @@
  * __recv_chk, __read_chk and __recvfrom_chk instead of recv, read and
  * recvfrom, and those must be shortened too.
  *
- * "transfer" sends LEN (at most 65536) bytes with a send() loop, then
- * receives them with a recv() loop, both retrying EINTR, and prints
- * whether they arrived intact, how many calls failed with EINTR and the
- * sizes of the first 20 recv() calls.
+ * "transfer" sends LEN (at most 65536) bytes with a send() loop, waits
+ * until they are all in the receiving socket, receives them with a
+ * recv() loop, both loops retrying EINTR, and prints whether they
+ * arrived intact, how many calls failed with EINTR and the sizes of the
+ * first 20 recv() calls.
  */
 #define _GNU_SOURCE	/* syscall(): fill a socket behind the shim's back */
 
@@ -27,9 +28,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -143,6 +146,26 @@ static void probe_calls(const char *file, size_t len)
 	close(fd);
 }
 
+/*
+ * Wait (up to a second) until fd has len bytes to read.  Only then does
+ * every recv() get all the shim allows, never less because a segment is
+ * still on its way: the sizes depend on the seed alone, not on timing.
+ */
+static void wait_queued(int fd, size_t len)
+{
+	int queued = 0, tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		if (ioctl(fd, FIONREAD, &queued) == -1)
+			fail("ioctl FIONREAD");
+		if ((size_t)queued >= len)
+			return;
+		poll(NULL, 0, 1);
+	}
+	errno = ETIMEDOUT;
+	fail("waiting for the bytes sent");
+}
+
 static void probe_transfer(size_t len)
 {
 	static char in[MAX_LEN];
@@ -165,6 +188,7 @@ static void probe_transfer(size_t len)
 			sends++;
 		}
 	}
+	wait_queued(tcp[0], len);
 	printf("recv sizes:");
 	while (got < len) {
 		n = recv(tcp[0], in + got, len - got, 0);
