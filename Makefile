@@ -117,7 +117,7 @@ lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
 check-$(1): all
-	@LAB=lessons $(BATS) tests/$(call lesson_of,$(1)).bats
+	@LAB=lessons $$(TEST_WRAP) $(BATS) tests/$(call lesson_of,$(1)).bats
 .PHONY: lesson-$(1) solution-$(1) check-$(1)
 endef
 $(foreach l,$(LESSONS),$(eval $(call lesson_rules,$(firstword $(subst -, ,$(l))))))
@@ -133,7 +133,7 @@ lesson-% solution-% check-%:
 check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
-	@LAB=lessons tests/score.bash --hints $(LESSONS)
+	@LAB=lessons $(TEST_WRAP) tests/score.bash --hints $(LESSONS)
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all $(SHORTIO_TESTS)
