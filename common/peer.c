@@ -15,6 +15,10 @@
  *   check      read one checkable stream (common/stream.h: a length,
  *              then known bytes) to its end, print the verdict ("got
  *              all 1000 bytes, every one as sent ...") and send it back
+ *   refuse     only bind, never listen, and say "refusing connections on
+ *              HOST:PORT": a connect() there is refused, and no other
+ *              socket can take the port meanwhile (as a port freed by a
+ *              server that stopped could be, by any connection's end)
  *
  * It exits by itself after --life seconds (default 60), so a test that
  * forgets it cannot leave it running for long.
@@ -34,7 +38,31 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
-		"modes: hold | echo | close | short N | check\n");
+		"modes: hold | echo | close | short N | check | refuse\n");
+}
+
+/*
+ * A socket bound to host:port that never listens: the kernel answers a
+ * SYN there with a RST.  Returns the socket, or -1 with errno (and
+ * *gai_err set if the name did not resolve).
+ */
+static int bind_only(const char *host, const char *port, int *gai_err)
+{
+	struct addrinfo hints, *ai;
+	int fd;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	*gai_err = getaddrinfo(host, port, &hints, &ai);
+	if (*gai_err != 0)
+		return -1;
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd != -1 && bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
 }
 
 /* Copy everything back until EOF or an error. */
@@ -131,7 +159,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (mode == NULL)
-		die_usage("no mode given (hold, echo, close, short N, check)");
+		die_usage("no mode given (hold, echo, close, short N, check, refuse)");
 	if (strcmp(mode, "short") == 0) {
 		if (arg == NULL)
 			die_usage("short needs a byte count");
@@ -140,10 +168,23 @@ int main(int argc, char **argv)
 	/* Before the "listening on" line, which tells tests we are ready. */
 	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
 	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
-	    && strcmp(mode, "check") != 0)
+	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0)
 		die_usage("unknown mode '%s'", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
+	if (strcmp(mode, "refuse") == 0) {
+		lfd = bind_only(host, port, &gai_err);
+		if (lfd == -1 && gai_err != 0)
+			die("%s: %s", host, gai_strerror(gai_err));
+		if (lfd == -1)
+			die("bind %s:%s:", host, port);
+		if (sock_local_str(lfd, where, sizeof where) == NULL)
+			die("getsockname:");
+		printf("refusing connections on %s\n", where);
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	lfd = sock_listen(host, port, 16, &gai_err);
 	if (lfd == -1 && gai_err != 0)
 		die("%s: %s", host, gai_strerror(gai_err));

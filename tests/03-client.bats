@@ -20,14 +20,6 @@ teardown() {
 	lab_teardown
 }
 
-# A port on 127.0.0.1 where nobody listens: the kernel picks a free
-# one for a server, which we then stop.
-free_port() {
-	start_server "$PEER" hold
-	FREE_PORT=$SERVER_PORT
-	stop_server
-}
-
 # Port 1234 is everybody's default: a test may use it only in a network
 # namespace of its own, where only a loopback exists (unshare -rn works
 # as root, and for users where user namespaces are allowed).
@@ -131,10 +123,10 @@ start_socat() {
 }
 
 @test "nobody listening: Connection refused, a hint, exit 1" {
-	free_port
-	run --separate-stderr client 127.0.0.1 "$FREE_PORT"
+	refused_port 127.0.0.1
+	run --separate-stderr client 127.0.0.1 "$REFUSED_PORT"
 	assert_failure 1
-	assert_equal "$stderr" "client: connect 127.0.0.1:$FREE_PORT: Connection refused (is a server running? try make lesson-04)"
+	assert_equal "$stderr" "client: connect 127.0.0.1:$REFUSED_PORT: Connection refused (is a server running? try make lesson-04)"
 }
 
 @test "a server that closes early: exit 1, saying how many bytes came" {
@@ -263,10 +255,10 @@ start_socat() {
 # bats test_tags=exercise
 @test "IPv6 with nobody listening: refused, with the hint, exit 1" {
 	require_ipv6
-	free_port
-	run --separate-stderr client ::1 "$FREE_PORT"
+	refused_port ::1
+	run --separate-stderr client ::1 "$REFUSED_PORT"
 	assert_failure 1
-	assert_equal "$stderr" "client: connect [::1]:$FREE_PORT: Connection refused (is a server running? try make lesson-04)"
+	assert_equal "$stderr" "client: connect [::1]:$REFUSED_PORT: Connection refused (is a server running? try make lesson-04)"
 }
 
 # bats test_tags=exercise

@@ -61,11 +61,10 @@ echo_whole() {
 }
 
 @test "no server listening: connection refused, with a hint, exit 1" {
-	start_server "$PEER" close
-	stop_server			# its port is free now: nobody listens
-	run --separate-stderr reader 127.0.0.1 "$SERVER_PORT"
+	refused_port
+	run --separate-stderr reader 127.0.0.1 "$REFUSED_PORT"
 	assert_failure 1
-	assert_equal "$stderr" "reader: connect 127.0.0.1 port $SERVER_PORT: Connection refused (is a server running? try make lesson-04)"
+	assert_equal "$stderr" "reader: connect 127.0.0.1 port $REFUSED_PORT: Connection refused (is a server running? try make lesson-04)"
 }
 
 @test "the demo finishes by itself, exit 0, and narrates its four steps" {

@@ -66,11 +66,10 @@ all_arrived() {
 }
 
 @test "no receiver listening: connection refused, with a hint, exit 1" {
-	start_server "$PEER" close
-	stop_server			# its port is free now: nobody listens
-	run --separate-stderr writer 127.0.0.1 "$SERVER_PORT"
+	refused_port
+	run --separate-stderr writer 127.0.0.1 "$REFUSED_PORT"
 	assert_failure 1
-	assert_equal "$stderr" "writer: connect 127.0.0.1 port $SERVER_PORT: Connection refused (is a receiver running? try build/common/peer --port $SERVER_PORT check)"
+	assert_equal "$stderr" "writer: connect 127.0.0.1 port $REFUSED_PORT: Connection refused (is a receiver running? try build/common/peer --port $REFUSED_PORT check)"
 }
 
 @test "the demo finishes by itself, exit 0, and narrates its three steps" {

@@ -135,11 +135,12 @@ start_server() {
 	exec {fd}<"$fifo"
 	while IFS= read -r -t "$LAB_TIMEOUT" line <&"$fd"; do
 		printf '%s\n' "$line" >>"$SERVER_OUT"
-		if [[ $line =~ ^listening\ on\ (.+):([0-9]+)$ ]]; then
-			SERVER_ADDR=${BASH_REMATCH[1]}:${BASH_REMATCH[2]}
-			SERVER_HOST=${BASH_REMATCH[1]#[}
+		# (The peer's refuse mode says "refusing connections on".)
+		if [[ $line =~ ^(listening|refusing\ connections)\ on\ (.+):([0-9]+)$ ]]; then
+			SERVER_ADDR=${BASH_REMATCH[2]}:${BASH_REMATCH[3]}
+			SERVER_HOST=${BASH_REMATCH[2]#[}
 			SERVER_HOST=${SERVER_HOST%]}
-			SERVER_PORT=${BASH_REMATCH[2]}
+			SERVER_PORT=${BASH_REMATCH[3]}
 			cat <&"$fd" >>"$SERVER_OUT" 3>&- 4>&- &
 			LAB_DRAINS+=("$!")
 			exec {fd}<&-
@@ -150,6 +151,15 @@ start_server() {
 	fail "$(printf '%s\n' "server did not say 'listening on HOST:PORT': $*" \
 		"stdout:" "$(cat "$SERVER_OUT" 2>/dev/null)" \
 		"stderr:" "$(cat "$SERVER_ERR")")"
+}
+
+# refused_port [HOST]: set REFUSED_PORT to a port of HOST (127.0.0.1)
+# where a connect() is refused: the peer binds it and never listens, and
+# holds it until the test ends.  (A port freed by stopping a server
+# could meanwhile become any connection's own end.)
+refused_port() {
+	start_server "$PEER" --host "${1:-127.0.0.1}" refuse
+	REFUSED_PORT=$SERVER_PORT
 }
 
 # stop_server [SIGNAL]: signal the last server started (TERM by default)
