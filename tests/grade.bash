@@ -53,6 +53,15 @@ name=${name//[^A-Za-z0-9._-]/_}
 [[ $name == .* ]] && name=_$name
 work=${GRADE_WORK:-build/grade}/$name
 mkdir -p "$work" && work=$(cd "$work" && pwd) || die "cannot make $work"
+# Two gradings under one NAME (two folders called bob, graded at once)
+# would build into and report from the same folder: the second waits.
+# The lock goes when this script ends, however it ends.
+exec {lock}>>"$work.lock" || die "cannot make $work.lock"
+if command -v flock >/dev/null && ! flock -n "$lock"; then
+	echo "Another grading of '$name' is running; waiting for it" \
+		"(GRADE_NAME=other-name grades under another name)" >&2
+	flock "$lock"
+fi
 out=$(realpath -m -- "${GRADE_OUT:-$work}")
 case $out/ in
 "$submission"/*)
@@ -172,7 +181,7 @@ build_lesson() {
 			-c "$work/src/$lesson/$prog.c" -o "$bin/$prog.o" &&
 			leash_run 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
 				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
-	} >>"$log" 2>&1
+	} >>"$log" 2>&1 {lock}>&-	# the lock is not the student's
 }
 
 for lesson in "${lessons[@]}"; do
@@ -222,7 +231,7 @@ args=(--out "$out" --builds "$work/builds" --name "$name")
 [[ -n ${TAGS:-} ]] && args+=(--tags "$TAGS")
 [[ -n ${GRADE_QUIET:-} ]] && args+=(--quiet)
 echo
-LAB_BIN=$work/bin tests/score.bash "${args[@]}" "${lessons[@]}"
+LAB_BIN=$work/bin tests/score.bash "${args[@]}" "${lessons[@]}" {lock}>&-
 status=$?
 ((status < 2)) || exit 1
 rm -rf "$out/build" "$out/sanitizer" && cp -R "$work/builds" "$out/build"

@@ -490,6 +490,32 @@ valid_xml() {
 	assert_output ""
 }
 
+# ---- two gradings under one name ----------------------------------------
+
+@test "a second grading under the same name waits for the first" {
+	# We hold the name's lock, as a first grading would, and wait (no
+	# sleep) for the second one to say it waits; then let it go.
+	local lock fd rd fifo=$BATS_TEST_TMPDIR/stderr line pid status=0
+	mkfifo "$fifo"
+	exec {lock}>>"$GT/work/twice.lock"
+	flock "$lock"
+	GRADE_NAME=twice gmake grade SUBMISSION="$GT/class/starter" \
+		OUT="$GT/twice.out" LESSONS="${L1%%-*}" FILTER=no-test-is-named-so \
+		>"$GT/twice.log" 2>"$fifo" 3>&- 4>&- {lock}>&- &
+	pid=$!
+	exec {rd}<"$fifo"
+	IFS= read -r -t 20 line <&"$rd" || true
+	exec {lock}>&-	# (before the cat, which would hold it too)
+	cat <&"$rd" >>"$GT/twice.log" 3>&- 4>&- &
+	fd=$!
+	exec {rd}<&-
+	wait "$pid" || status=$?
+	wait "$fd"
+	assert_equal "$line" "Another grading of 'twice' is running; waiting for it (GRADE_NAME=other-name grades under another name)"
+	assert_equal "$status" 0
+	[[ -s $GT/twice.out/report.txt ]]
+}
+
 # ---- usage ---------------------------------------------------------------
 
 @test "make grade without a submission, or with a bad lesson, is a usage error" {
