@@ -1,0 +1,253 @@
+/*
+ * handshake_kit.c - the machinery of lesson 02's program.  See
+ * handshake_kit.h.
+ */
+#include "handshake_kit.h"
+#include "sock_util.h"
+#include "tcp_trace.h"
+#include "tcp_watch.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STR(x)  #x
+#define XSTR(x) STR(x)	/* XSTR(HK_MAX_CLIENTS) is "200" */
+
+/* text as a number from 0 to max, or -1 if it is anything else. */
+static int count(const char *text, long max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(text, &end, 10);
+	/* strtol alone would take " 5", "+5" and "-1". */
+	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0
+	    || n > max)
+		return -1;
+	return (int)n;
+}
+
+static int bad_arg(struct hk_bad_arg *bad, const char *before,
+		   const char *arg, const char *after)
+{
+	bad->before = before;
+	bad->arg = arg;
+	bad->after = after;
+	return HK_ARGS_BAD;
+}
+
+static int takes_value(const char *opt)
+{
+	return strcmp(opt, "--host") == 0 || strcmp(opt, "--port") == 0
+	       || strcmp(opt, "--backlog") == 0
+	       || strcmp(opt, "--clients") == 0;
+}
+
+int hk_parse_args(int argc, char **argv, struct hk_options *o,
+		  struct hk_bad_arg *bad)
+{
+	uint16_t port;
+	int i;
+
+	*o = (struct hk_options){ "127.0.0.1", "1234", 0, 10, -1, 0 };
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = argv[i + 1];
+
+		if (strcmp(opt, "--help") == 0)
+			return HK_ARGS_HELP;
+		if (strcmp(opt, "--trace") == 0) {
+			o->trace = 1;
+			continue;	/* it takes no value */
+		}
+		if (!takes_value(opt))
+			return bad_arg(bad, "unknown argument '", opt,
+				       "' (see handshake --help)");
+		if (val == NULL)
+			return bad_arg(bad, "", opt, " needs a value"
+				       " (see handshake --help)");
+		if (strcmp(opt, "--host") == 0) {
+			o->host = val;
+		} else if (strcmp(opt, "--port") == 0) {
+			if (sock_parse_port(val, &port) == -1)
+				return bad_arg(bad, "bad port '", val,
+					       "': a port is a number from 0"
+					       " to 65535");
+			o->port = val;
+			o->port_given = 1;
+		} else if (strcmp(opt, "--backlog") == 0) {
+			o->backlog = count(val, 65535);
+			if (o->backlog == -1)
+				return bad_arg(bad, "bad --backlog '", val,
+					       "': a number from 0 to 65535");
+		} else {
+			o->clients = count(val, HK_MAX_CLIENTS);
+			if (o->clients == -1)
+				return bad_arg(bad, "bad --clients '", val,
+					       "': a number from 0 to "
+					       XSTR(HK_MAX_CLIENTS));
+		}
+		i++;	/* past the value */
+	}
+	if (o->clients == -1)	/* enough to overflow the queue */
+		o->clients = o->backlog + 2 < HK_MAX_CLIENTS ? o->backlog + 2
+							     : HK_MAX_CLIENTS;
+	return HK_ARGS_OK;
+}
+
+int hk_trace_open(const char *port, char *note, size_t size)
+{
+	int fd = tcp_trace_open(), raw_err = errno;
+	int given = strcmp(port, "0") != 0;
+
+	if (fd != -1) {
+		snprintf(note, size, "capturing on lo with a packet socket");
+	} else if (tcp_trace_unshare() == 0 && (fd = tcp_trace_open()) >= 0) {
+		snprintf(note, size, "no CAP_NET_RAW here, so this process"
+			 " moved into a private network\n  namespace (as"
+			 " `unshare -rn` does) and captures there.  Its"
+			 " loopback is\n  its own: no other program sees"
+			 " these sockets.");
+	} else {
+		/* A kernel-picked port is not known yet: suggest 1234. */
+		snprintf(note, size, "cannot capture here.\n"
+			 "  socket(AF_PACKET): %s (it needs root or"
+			 " CAP_NET_RAW)\n  a private network namespace: %s\n"
+			 "  To see the segments, run first, in another"
+			 " terminal:\n    sudo tcpdump -i lo -n -S 'tcp port"
+			 " %s'\n  and then this program%s.  Carrying on"
+			 " without the capture.", strerror(raw_err),
+			 strerror(errno), given ? port : "1234",
+			 given ? "" : " with --port 1234");
+	}
+	return fd;
+}
+
+socklen_t hk_addr_len(const struct sockaddr_storage *addr)
+{
+	return addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					   : sizeof(struct sockaddr_in);
+}
+
+int hk_bind(const char *host, const char *port,
+	    struct sockaddr_storage *addr, int *gai_err, const char **call)
+{
+	/* ai_family 0 is AF_UNSPEC: IPv4 or IPv6, as host says. */
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai;
+	socklen_t len = sizeof *addr;
+	int fd, saved, on = 1;
+
+	*call = "getaddrinfo";
+	*gai_err = getaddrinfo(host, port, &hints, &ai);
+	if (*gai_err != 0)
+		return -1;
+	*call = "socket";
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd == -1)
+		goto out_free;
+	/* A rerun may bind while old connections sit in TIME_WAIT. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	*call = "bind";
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto out_close;
+	/* Port 0: the kernel picked one at bind(); ask which. */
+	*call = "getsockname";
+	if (getsockname(fd, (struct sockaddr *)addr, &len) == -1)
+		goto out_close;
+	freeaddrinfo(ai);
+	return fd;
+
+out_close:
+	saved = errno;		/* close() may change it */
+	close(fd);
+	errno = saved;
+	fd = -1;
+out_free:
+	saved = errno;
+	freeaddrinfo(ai);
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Wait up to ms for one more of the unfinished handshakes to end.
+ * Returns the fd of one that did; -1 if none did; -2 if poll() failed.
+ * *left: how many were unfinished when it began.
+ */
+static int await_one(const struct hk_client *c, int n, int ms, int *left)
+{
+	struct pollfd p[HK_MAX_CLIENTS];
+	int i, k = 0;
+
+	if (n > HK_MAX_CLIENTS)
+		n = HK_MAX_CLIENTS;
+	/* First, which ones have ended already (a timeout of 0). */
+	for (i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = c[i].fd, .events = POLLOUT };
+	if (poll(p, (nfds_t)n, 0) == -1)
+		return -2;
+	for (i = 0; i < n; i++)
+		if (!(p[i].revents & POLLOUT))
+			p[k++] = (struct pollfd){ c[i].fd, POLLOUT, 0 };
+	*left = k;
+	if (k == 0)
+		return -1;
+	/* Then wait for the others only. */
+	switch (poll(p, (nfds_t)k, ms)) {
+	case -1:
+		return -2;
+	case 0:
+		return -1;
+	}
+	for (i = 0; i < k && !p[i].revents; i++)
+		;	/* POLLOUT, or POLLERR for a refused one */
+	return i < k ? p[i].fd : -1;
+}
+
+int hk_await(const struct hk_client *c, int n, int ms)
+{
+	int left, fd = await_one(c, n, ms, &left);
+
+	return fd >= 0 ? fd : -1;
+}
+
+int hk_settle(const struct hk_client *c, int n, int ms)
+{
+	int left, fd;
+
+	while ((fd = await_one(c, n, ms, &left)) >= 0)
+		;	/* one more ended: there may be others */
+	return fd == -2 ? -1 : left;
+}
+
+void hk_server_ends(const struct hk_client *c, int n,
+		    const struct sockaddr *server, int *established,
+		    int *half)
+{
+	const char *state;
+	int i;
+
+	*established = *half = 0;
+	for (i = 0; i < n; i++) {
+		state = tcp_table_state(server,
+					(const struct sockaddr *)&c[i].addr);
+		*established += strcmp(state, "ESTABLISHED") == 0;
+		*half += strcmp(state, "SYN_RECV") == 0;
+	}
+}
+
+void hk_close_all(const struct hk_client *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		close(c[i].fd);
+}

@@ -1,0 +1,114 @@
+/*
+ * handshake_kit.h - the machinery of lesson 02's program (handshake.c),
+ * kept here so that the program itself tells only the handshake: its
+ * command line, the capture's setup, the listening socket's name lookup
+ * and bind(), and the bookkeeping of many non-blocking clients at once.
+ *
+ * Rules as in sock_util: nothing here prints or exits.  The calls whose
+ * effect on the wire the lesson shows (listen(), connect(), accept(),
+ * close()) stay in the lesson.
+ */
+#ifndef HANDSHAKE_KIT_H
+#define HANDSHAKE_KIT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* The most clients the demo opens at once (--clients M). */
+#define HK_MAX_CLIENTS 200
+
+/* The command line, with the notes' defaults: 127.0.0.1, 1234, 10. */
+struct hk_options {
+	const char *host, *port;
+	int port_given;	/* --port was on the command line */
+	int backlog;	/* listen(fd, backlog) */
+	int clients;	/* --clients M; unsaid, backlog + 2 (at most
+			   HK_MAX_CLIENTS): enough to overflow the queue */
+	int trace;	/* --trace */
+};
+
+/*
+ * What was wrong on the command line, in three parts to print one after
+ * the other: before "bad port '", arg "70000", after "': a port is a
+ * number from 0 to 65535".  Parts, not one buffer, so that an argument
+ * of any length is shown whole.
+ */
+struct hk_bad_arg {
+	const char *before, *arg, *after;
+};
+
+#define HK_ARGS_OK   0
+#define HK_ARGS_HELP 1	/* --help: show the usage, exit 0 */
+#define HK_ARGS_BAD  2	/* a usage error: *bad says what */
+
+/*
+ * Read handshake's options: --host HOST, --port PORT (0..65535),
+ * --backlog N (0..65535), --clients M (0..HK_MAX_CLIENTS), --trace,
+ * --help.  Stops at --help or at the first mistake.
+ * Returns HK_ARGS_OK, HK_ARGS_HELP or HK_ARGS_BAD.
+ */
+int hk_parse_args(int argc, char **argv, struct hk_options *o,
+		  struct hk_bad_arg *bad);
+
+/*
+ * --trace: open a packet socket on lo (tcp_trace_open()); without
+ * CAP_NET_RAW, move into a private network namespace and open it there
+ * (tcp_trace_unshare()).  Call it before opening any other socket.
+ * note gets what happened, for the program to print after "--trace: ":
+ * how it captures, or why it cannot and the tcpdump command that shows
+ * the same segments on port (the one the user asked for; "0": 1234).
+ * Returns the packet socket, or -1 (nothing to capture with).
+ */
+int hk_trace_open(const char *port, char *note, size_t size);
+
+/*
+ * A listening socket up to its listen(): resolve host:port (IPv4 or
+ * IPv6, as host says), socket(), SO_REUSEADDR and bind() to the first
+ * address; its address as bound goes into *addr (with the port the
+ * kernel picked, when port is "0").
+ * Returns the socket, or -1 with nothing left open and *call naming the
+ * step that failed: "getaddrinfo" (*gai_err is its code: print it with
+ * gai_strerror), or "socket", "bind", "getsockname" (errno says why).
+ */
+int hk_bind(const char *host, const char *port,
+	    struct sockaddr_storage *addr, int *gai_err, const char **call);
+
+/* The length connect() takes for addr, by its family. */
+socklen_t hk_addr_len(const struct sockaddr_storage *addr);
+
+/* One client of the demo: its socket and its end of the connection. */
+struct hk_client {
+	int fd;
+	struct sockaddr_storage addr;	/* its local address and port */
+};
+
+/*
+ * Wait at most ms for the handshake of one more of the n clients (at
+ * most HK_MAX_CLIENTS), whose connect() is under way on non-blocking
+ * sockets, to end: poll() finds a connecting socket writable then
+ * (POLLOUT, or POLLERR when refused).
+ * Returns the descriptor of one that ended, or -1: none did in time, or
+ * poll() failed (errno).
+ */
+int hk_await(const struct hk_client *c, int n, int ms);
+
+/*
+ * Wait until no more handshakes end: until ms pass with none ending.
+ * Returns how many of the n clients have not finished theirs, or -1
+ * with errno (poll() failed).
+ */
+int hk_settle(const struct hk_client *c, int n, int ms);
+
+/*
+ * The server's ends of the n clients' connections to server, as the
+ * kernel's table has them (tcp_table_state()): how many are
+ * ESTABLISHED (*established), how many half-open in SYN_RECV (*half).
+ */
+void hk_server_ends(const struct hk_client *c, int n,
+		    const struct sockaddr *server, int *established,
+		    int *half);
+
+/* Close the n clients' sockets. */
+void hk_close_all(const struct hk_client *c, int n);
+
+#endif /* HANDSHAKE_KIT_H */
