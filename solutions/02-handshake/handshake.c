@@ -13,9 +13,12 @@
  * It shows that connect() sends the SYN, that the listening side's
  * kernel answers by itself, that a connection is ESTABLISHED before
  * anyone calls accept(), and what listen()'s backlog really bounds.
- * Run `make lesson-02`.
+ * Run `make lesson-02`.  What is not the lesson's point (the options,
+ * the capture's setup, bind(), polling many clients) is in
+ * common/handshake_kit.c.
  */
 #include "die.h"
+#include "handshake_kit.h"
 #include "sock_util.h"
 #include "tcp_trace.h"
 #include "tcp_watch.h"
@@ -28,20 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS 200
-#define SETTLE_MS   100	 /* ample for any handshake on loopback */
-#define RETRY_MS    4000 /* a dropped SYN goes again after 1 s and 3 s */
-#define SA(ss)      ((const struct sockaddr *)(ss))
-
-struct options {
-	const char *host, *port;
-	int port_given, backlog, clients, trace;
-};
-
-struct client {
-	int fd;
-	struct sockaddr_storage addr;	/* its end of the connection */
-};
+#define SETTLE_MS 100	/* ample for any handshake on loopback */
+#define RETRY_MS  4000	/* a dropped SYN goes again after 1 s and 3 s */
+#define SA(ss)    ((const struct sockaddr *)(ss))
 
 static void usage(FILE *to)
 {
@@ -56,65 +48,17 @@ static void usage(FILE *to)
 		" user namespace)\n");
 }
 
-/* The value after option opt, which must be there. */
-static const char *need(const char *opt, const char *val)
+static void parse_args(int argc, char **argv, struct hk_options *o)
 {
-	if (val == NULL)
-		die_usage("%s needs a value (see handshake --help)", opt);
-	return val;
-}
+	struct hk_bad_arg bad;
 
-/* The value of option opt, a number from 0 to max (or a usage error). */
-static int parse_count(const char *opt, const char *text, int max)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(need(opt, text), &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0
-	    || n > max)
-		die_usage("bad %s '%s': a number from 0 to %d", opt, text,
-			  max);
-	return (int)n;
-}
-
-static void parse_args(int argc, char **argv, struct options *o)
-{
-	uint16_t port;
-	int i;
-
-	*o = (struct options){ "127.0.0.1", "1234", 0, 10, -1, 0 };
-	for (i = 1; i < argc; i++) {
-		const char *opt = argv[i], *val = argv[i + 1];
-
-		if (strcmp(opt, "--help") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if (strcmp(opt, "--trace") == 0) {
-			o->trace = 1;
-			continue;	/* it takes no value */
-		} else if (strcmp(opt, "--host") == 0) {
-			o->host = need(opt, val);
-		} else if (strcmp(opt, "--port") == 0) {
-			if (sock_parse_port(need(opt, val), &port) == -1)
-				die_usage("bad port '%s': a port is a number"
-					  " from 0 to 65535", val);
-			o->port = val;
-			o->port_given = 1;
-		} else if (strcmp(opt, "--backlog") == 0) {
-			o->backlog = parse_count(opt, val, 65535);
-		} else if (strcmp(opt, "--clients") == 0) {
-			o->clients = parse_count(opt, val, MAX_CLIENTS);
-		} else {
-			die_usage("unknown argument '%s' (see handshake"
-				  " --help)", opt);
-		}
-		i++;	/* past the value */
+	switch (hk_parse_args(argc, argv, o, &bad)) {
+	case HK_ARGS_HELP:
+		usage(stdout);
+		exit(0);
+	case HK_ARGS_BAD:
+		die_usage("%s%s%s", bad.before, bad.arg, bad.after);
 	}
-	if (o->clients == -1)	/* enough to overflow the queue */
-		o->clients = o->backlog + 2 < MAX_CLIENTS ? o->backlog + 2
-							  : MAX_CLIENTS;
 }
 
 static void say(const char *who, const char *state)
@@ -132,39 +76,11 @@ static void say_queue(int lfd)
 	       queued, limit);
 }
 
-/*
- * --trace: a packet socket on lo takes CAP_NET_RAW.  Without it, move
- * into a private network namespace where we have it (tcp_trace.h); else
- * say how to watch with tcpdump instead, and carry on.
- */
-static int open_trace(const char *port)
+/* Print the segments to or from the listener's port captured since
+ * the last call. */
+static void show_trace(int tfd, int lfd, struct tcp_isn *isn)
 {
-	int fd = tcp_trace_open(), raw_err = errno;
-
-	if (fd != -1) {
-		printf("--trace: capturing on lo with a packet socket\n\n");
-	} else if (tcp_trace_unshare() == 0 && (fd = tcp_trace_open()) >= 0) {
-		printf("--trace: no CAP_NET_RAW here, so this process moved"
-		       " into a private network\n  namespace (as `unshare"
-		       " -rn` does) and captures there.  Its loopback is\n"
-		       "  its own: no other program sees these sockets.\n\n");
-	} else {
-		printf("--trace: cannot capture here.\n"
-		       "  socket(AF_PACKET): %s (it needs root or"
-		       " CAP_NET_RAW)\n  a private network namespace: %s\n"
-		       "  To see the segments, run first, in another"
-		       " terminal:\n    sudo tcpdump -i lo -n -S 'tcp port"
-		       " %s'\n  and then this program%s.  Carrying on without"
-		       " the capture.\n\n", strerror(raw_err), strerror(errno),
-		       strcmp(port, "0") ? port : "1234",
-		       strcmp(port, "0") ? "" : " with --port 1234");
-	}
-	return fd;
-}
-
-/* Print the segments captured since the last call. */
-static void show_trace(int tfd, unsigned port, struct tcp_isn *isn)
-{
+	unsigned port = (unsigned)sock_local_port(lfd);
 	struct tcp_segment seg;
 	char line[128];
 
@@ -173,46 +89,30 @@ static void show_trace(int tfd, unsigned port, struct tcp_isn *isn)
 		       tcp_segment_str(&seg, port, isn, line, sizeof line));
 }
 
-/* Steps 1 and 2: a socket, bound to host:port, then listening. */
-static int open_listener(struct options *o, struct sockaddr_storage *srv)
+/* Steps 1 and 2: socket() and bind() to host:port, then listen(). */
+static int open_listener(struct hk_options *o, struct sockaddr_storage *srv)
 {
-	/* ai_family 0 is AF_UNSPEC: IPv4 or IPv6, as host says. */
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
-				  .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai;
 	char where[SOCK_ADDRSTRLEN];
-	socklen_t len = sizeof *srv;
-	int fd, err, on = 1;
+	const char *call;
+	int fd, gai_err;
 
-	err = getaddrinfo(o->host, o->port, &hints, &ai);
-	if (err != 0)
-		die("%s: %s", o->host, gai_strerror(err));
-	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-	if (fd == -1)
-		die("socket:");
-	/* A rerun may bind while old connections sit in TIME_WAIT. */
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		err = errno;	/* leave nothing open, even on the way out */
-		close(fd);
-		freeaddrinfo(ai);
-		if (err == EADDRINUSE && !o->port_given) {
-			/* The demo must run even beside a lesson 04 server. */
-			printf("(port %s is taken by another program: letting"
-			       " the kernel pick a free port)\n\n", o->port);
-			o->port = "0";
-			return open_listener(o, srv);
-		}
-		errno = err;
-		if (errno == EADDRINUSE)
-			die("bind %s port %s: Address already in use (another"
-			    " program listens there; try --port 0)",
-			    o->host, o->port);
-		die("bind %s port %s:", o->host, o->port);
+	fd = hk_bind(o->host, o->port, srv, &gai_err, &call);
+	if (fd == -1 && !gai_err && errno == EADDRINUSE && !o->port_given) {
+		/* The demo must run even beside a lesson 04 server. */
+		printf("(port %s is taken by another program: letting the"
+		       " kernel pick a free port)\n\n", o->port);
+		o->port = "0";
+		fd = hk_bind(o->host, o->port, srv, &gai_err, &call);
 	}
-	freeaddrinfo(ai);
-	if (getsockname(fd, (struct sockaddr *)srv, &len) == -1)
-		die("getsockname:");
+	if (fd == -1 && gai_err != 0)
+		die("%s: %s", o->host, gai_strerror(gai_err));
+	if (fd == -1 && errno == EADDRINUSE)
+		die("bind %s port %s: Address already in use (another program"
+		    " listens there; try --port 0)", o->host, o->port);
+	if (fd == -1 && strcmp(call, "bind") == 0)
+		die("bind %s port %s:", o->host, o->port);
+	if (fd == -1)
+		die("%s:", call);
 	printf("1. socket() and bind() to %s\n",
 	       sock_addr_str(SA(srv), where, sizeof where));
 	say("listener", sock_tcp_state(fd));
@@ -228,7 +128,7 @@ static int open_listener(struct options *o, struct sockaddr_storage *srv)
 /* A non-blocking socket connect()s, which sends the SYN.  Returns
  * connect()'s result: 0, or -1 with errno EINPROGRESS. */
 static int start_client(const struct sockaddr_storage *srv,
-			struct client *c)
+			struct hk_client *c)
 {
 	socklen_t len = sizeof c->addr;
 	int rc;
@@ -236,9 +136,7 @@ static int start_client(const struct sockaddr_storage *srv,
 	c->fd = socket(srv->ss_family, SOCK_STREAM, 0);
 	if (c->fd == -1 || sock_set_nonblock(c->fd, 1) == -1)
 		die("client socket:");
-	rc = connect(c->fd, SA(srv), srv->ss_family == AF_INET6
-				? sizeof(struct sockaddr_in6)
-				: sizeof(struct sockaddr_in));
+	rc = connect(c->fd, SA(srv), hk_addr_len(srv));
 	if (rc == -1 && errno != EINPROGRESS)
 		die("connect:");
 	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
@@ -247,7 +145,7 @@ static int start_client(const struct sockaddr_storage *srv,
 
 /* Step 3: the client's connect(), and the state it leaves behind. */
 static void connect_one(const struct sockaddr_storage *srv,
-			struct client *c)
+			struct hk_client *c)
 {
 	char where[SOCK_ADDRSTRLEN];
 	int rc = start_client(srv, c);
@@ -273,7 +171,7 @@ static void connect_one(const struct sockaddr_storage *srv,
 
 /* Step 4: accept() finds the connection complete, in the queue. */
 static int accept_one(int lfd, const struct sockaddr_storage *srv,
-		      const struct client *c)
+		      const struct hk_client *c)
 {
 	char peer[SOCK_ADDRSTRLEN], mine[SOCK_ADDRSTRLEN];
 	int fd;
@@ -301,7 +199,7 @@ static int accept_one(int lfd, const struct sockaddr_storage *srv,
 /* Step 5: the client closes first, then the server.  A closed
  * descriptor cannot be asked, so each end's state after its close()
  * comes from the kernel's table, looked up by the 4-tuple. */
-static void close_both(const struct client *c, int afd,
+static void close_both(const struct hk_client *c, int afd,
 		       const struct sockaddr_storage *srv)
 {
 	const struct sockaddr *me = SA(&c->addr), *it = SA(srv);
@@ -330,7 +228,7 @@ static void close_both(const struct client *c, int afd,
  * socket, as step 3 asks it for one.  ESTABLISHED: the handshake is
  * complete; SYN_SENT: still waiting for the SYN-ACK.
  */
-static void tally(const struct client *c, int n, int *done, int *waiting)
+static void tally(const struct hk_client *c, int n, int *done, int *waiting)
 {
 	const char *state;
 	int i;
@@ -345,60 +243,37 @@ static void tally(const struct client *c, int n, int *done, int *waiting)
 	}
 }
 
-/* The clients as they see themselves, then as the server's table has
- * them: a last ACK dropped on a full queue makes the two differ. */
-static void say_clients(const struct client *c, int n,
-			const struct sockaddr_storage *srv)
+/* Once no handshake is in flight: the clients as they see themselves,
+ * then as the server's table has them (a last ACK dropped on a full
+ * queue makes the two differ), and the queue.  Returns how many
+ * clients have not finished their handshake. */
+static int say_clients(const struct hk_client *c, int n,
+		       const struct sockaddr_storage *srv, int lfd)
 {
-	int i, done, waiting, est = 0, half = 0;
-	const char *state;
+	int left = hk_settle(c, n, SETTLE_MS), done, waiting, est, half;
 
+	if (left == -1)
+		die("poll:");
 	tally(c, n, &done, &waiting);
 	printf("   clients: %d completed the handshake (ESTABLISHED), %d"
 	       " wait in SYN_SENT\n", done, waiting);
-	for (i = 0; i < n; i++) {
-		state = tcp_table_state(SA(srv), SA(&c[i].addr));
-		est += strcmp(state, "ESTABLISHED") == 0;
-		half += strcmp(state, "SYN_RECV") == 0;
-	}
+	hk_server_ends(c, n, SA(srv), &est, &half);
 	printf("   their server ends, in the kernel's table: %d ESTABLISHED,"
 	       " %d SYN_RECV\n", est, half);
 	if (done > est)
 		printf("   %d client(s) ESTABLISHED on their side only: the"
 		       " last ACK found the\n   queue full again and was"
 		       " dropped (see the README's Pitfalls)\n", done - est);
-}
-
-/* Wait up to ms for the handshake of one more of the n clients to end
- * (poll() finds a connecting socket writable then).  Returns the fd
- * of one that did, or -1; *left: how many were still unfinished. */
-static int await_client(const struct client *c, int n, int ms, int *left)
-{
-	struct pollfd p[MAX_CLIENTS];
-	int i, k = 0;
-
-	for (i = 0; i < n; i++)
-		p[i] = (struct pollfd){ .fd = c[i].fd, .events = POLLOUT };
-	if (poll(p, (nfds_t)n, 0) == -1)
-		die("poll:");
-	for (i = 0; i < n; i++)
-		if (!(p[i].revents & POLLOUT))
-			p[k++] = (struct pollfd){ c[i].fd, POLLOUT, 0 };
-	*left = k;
-	if (k == 0 || poll(p, (nfds_t)k, ms) <= 0)
-		return -1;
-	for (i = 0; i < k && !p[i].revents; i++)
-		;	/* POLLOUT, or POLLERR for a refused one */
-	return i < k ? p[i].fd : -1;
+	say_queue(lfd);
+	return left;
 }
 
 /* Step 6: fill the listener's accept queue, then free one place. */
-static void fill_queue(int lfd, const struct sockaddr_storage *srv,
-		       int n)
+static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 {
-	struct client c[MAX_CLIENTS];
+	struct hk_client c[HK_MAX_CLIENTS];
 	char who[SOCK_ADDRSTRLEN];
-	int i, fd, afd, left, einprogress = 0;
+	int i, fd, afd, einprogress = 0;
 
 	printf("\n6. Filling the accept queue: %d client(s), and nobody calls"
 	       " accept()\n", n);
@@ -406,11 +281,7 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv,
 		einprogress += start_client(srv, &c[i]) == -1;
 	printf("   connect() returned -1, EINPROGRESS, for %d of %d\n",
 	       einprogress, n);
-	while (await_client(c, n, SETTLE_MS, &left) != -1)
-		;	/* until no handshake is in flight */
-	say_clients(c, n, srv);
-	say_queue(lfd);
-	if (left == 0) {
+	if (say_clients(c, n, srv, lfd) == 0) {
 		printf("   The queue took them all: try more --clients.\n");
 	} else {
 		printf("   The queue is full: the kernel dropped the other"
@@ -422,7 +293,7 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv,
 			die("accept:");
 		printf("   accept() takes one off the queue; waiting (%d s at"
 		       " most) for a SYN retry\n", RETRY_MS / 1000);
-		fd = await_client(c, n, RETRY_MS, &left);
+		fd = hk_await(c, n, RETRY_MS);
 		if (fd == -1)
 			printf("   no client got in within %d s\n",
 			       RETRY_MS / 1000);
@@ -431,42 +302,39 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv,
 			       " retransmission(s)\n",
 			       sock_local_str(fd, who, sizeof who),
 			       tcp_retransmits(fd));
-		while (await_client(c, n, SETTLE_MS, &left) != -1)
-			;
-		say_clients(c, n, srv);
-		say_queue(lfd);
+		say_clients(c, n, srv, lfd);
 		close(afd);
 	}
-	for (i = 0; i < n; i++)
-		close(c[i].fd);
+	hk_close_all(c, n);
 }
 
 int main(int argc, char **argv)
 {
-	struct options o;
+	struct hk_options o;
 	struct sockaddr_storage srv;
 	struct tcp_isn isn = { 0, 0, 0 };
-	struct client c;
+	struct hk_client c;
+	char note[1024];
 	int tfd = -1, lfd, afd;
-	unsigned port;
 
 	set_progname(argv[0]);
 	parse_args(argc, argv, &o);
 	printf("Lesson 02: the three-way handshake, step by step.  Every"
 	       " state shown is\nthe kernel's own: getsockopt(TCP_INFO), or"
 	       " its table of connections.\n\n");
-	if (o.trace)
-		tfd = open_trace(o.port);	/* first: it may move us */
+	if (o.trace) {	/* first: it may move us into a namespace */
+		tfd = hk_trace_open(o.port, note, sizeof note);
+		printf("--trace: %s\n\n", note);
+	}
 	lfd = open_listener(&o, &srv);
-	port = (unsigned)sock_local_port(lfd);
 	connect_one(&srv, &c);
 	afd = accept_one(lfd, &srv, &c);
-	show_trace(tfd, port, &isn);
+	show_trace(tfd, lfd, &isn);
 	close_both(&c, afd, &srv);
-	show_trace(tfd, port, &isn);
+	show_trace(tfd, lfd, &isn);
 	if (o.clients > 0)
 		fill_queue(lfd, &srv, o.clients);
-	show_trace(tfd, port, &isn);
+	show_trace(tfd, lfd, &isn);
 	close(lfd);
 	if (tfd != -1)
 		close(tfd);
