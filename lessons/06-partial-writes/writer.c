@@ -14,6 +14,7 @@
  * 127.0.0.1, port 1234, 1000000 bytes.  Run `make lesson-06`.
  */
 #include "die.h"
+#include "lesson_args.h"
 #include "loopback.h"
 #include "sock_util.h"
 #include "stream.h"
@@ -21,12 +22,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/sockios.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -257,40 +256,34 @@ static void send_failed(const char *where)
  * it (shutdown: the receiver sees the end of the stream), then read the
  * verdict the receiver sends back (`peer check` does).
  */
-static void send_stream(const char *host, const char *port, uint32_t bytes)
+static void send_stream(struct lesson_args *a, uint32_t bytes)
 {
-	char where[SOCK_ADDRSTRLEN], verdict[160];
 	uint32_t sum = STREAM_SUM_START, head = htonl(bytes);
+	char verdict[160];
 	size_t off, n;
 	ssize_t got;
-	int fd, gai_err;
+	int fd = lesson_connect(a);
 
-	fd = sock_connect(host, port, 10000, &gai_err);
-	if (fd == -1 && gai_err != 0)
-		die("%s: %s", host, gai_strerror(gai_err));
 	if (fd == -1 && errno == ECONNREFUSED)
-		die("connect %s port %s: %s (is a receiver running? try"
-		    " build/common/peer --port %s check)", host, port,
-		    strerror(errno), port);
+		die("%s (is a receiver running? try build/common/peer --port"
+		    " %s check)", a->error, a->port);
 	if (fd == -1)
-		die("connect %s port %s:", host, port);
-	sock_set_timeout(fd, 10000);
-	sock_peer_str(fd, where, sizeof where);
+		die("%s", a->error);
 	if (send_all(fd, &head, sizeof head) == -1)
-		send_failed(where);
+		send_failed(a->where);
 	for (off = 0; off < bytes; off += n) {
 		n = bytes - off < 65536 ? bytes - off : 65536;
 		stream_fill(data, off, n);
 		sum = stream_sum(sum, data, n);
 		if (send_all(fd, data, n) == -1)
-			send_failed(where);
+			send_failed(a->where);
 	}
 	printf("sent %u bytes to %s (checksum %08x)\n", (unsigned)bytes,
-	       where, (unsigned)sum);
+	       a->where, (unsigned)sum);
 	shutdown(fd, SHUT_WR);
 	got = sock_recv_all(fd, verdict, sizeof verdict - 1);
 	if (got == -1)
-		die("recv %s: no verdict:", where);
+		die("recv %s: no verdict:", a->where);
 	close(fd);
 	verdict[got] = '\0';
 	if (got == 0)
@@ -304,38 +297,22 @@ static void send_stream(const char *host, const char *port, uint32_t bytes)
 
 int main(int argc, char **argv)
 {
-	const char *args[3] = { "127.0.0.1", "1234", "1000000" };
-	unsigned long bytes;
-	uint16_t port;
-	char *end;
-	int i;
+	struct lesson_args a;
+	enum lesson_mode mode;
+	uint32_t bytes;
 
 	set_progname(argv[0]);
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+	mode = lesson_args(argc, argv, "1000000", &a);
+	if (mode == LESSON_USAGE)
+		die_usage("%s", a.error);
+	if (mode == LESSON_HELP)
 		usage(stdout);
-		return 0;
-	}
-	for (i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] == '-')
-			die_usage("bad option '%s' (see writer --help)",
-				  argv[i]);
-	if (argc > 4)
-		die_usage("too many arguments (see writer --help)");
-	if (argc == 1) {
+	else if (mode == LESSON_DEMO)
 		demo();
-		return 0;
-	}
-	for (i = 1; i < argc; i++)
-		args[i - 1] = argv[i];
-	if (sock_parse_port(args[1], &port) == -1 || port == 0)
-		die_usage("bad port '%s': a port is a number from 1 to 65535",
-			  args[1]);
-	errno = 0;
-	bytes = strtoul(args[2], &end, 10);
-	if (args[2][0] < '0' || args[2][0] > '9' || *end != '\0'
-	    || errno != 0 || bytes > UINT32_MAX)
+	else if (lesson_count(a.arg, &bytes) == -1)
 		die_usage("bad byte count '%s': a number from 0 to %lu",
-			  args[2], (unsigned long)UINT32_MAX);
-	send_stream(args[0], args[1], (uint32_t)bytes);
+			  a.arg, (unsigned long)UINT32_MAX);
+	else
+		send_stream(&a, bytes);
 	return 0;
 }

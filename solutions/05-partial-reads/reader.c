@@ -14,13 +14,13 @@
  * `make lesson-05 SHORTIO=1`: every recv() returns one byte.
  */
 #include "die.h"
+#include "lesson_args.h"
 #include "loopback.h"
 #include "sock_util.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -245,31 +245,25 @@ static void demo(void)
 	framed_message();
 }
 
-/* Send msg to an echo server and read exactly as many bytes back. */
-static void echo_back(const char *host, const char *port, const char *msg)
+/* Send the message to an echo server and read exactly as many bytes
+ * back (the connection: common/lesson_args.c). */
+static void echo_back(struct lesson_args *a)
 {
-	char where[SOCK_ADDRSTRLEN];
-	size_t len = strlen(msg);
+	size_t len = strlen(a->arg);
 	static char buf[MAX_ECHO];
 	const char *why;
-	int fd, gai_err;
+	int fd = lesson_connect(a);
 
-	fd = sock_connect(host, port, 10000, &gai_err);
-	if (fd == -1 && gai_err != 0)
-		die("%s: %s", host, gai_strerror(gai_err));
 	if (fd == -1 && errno == ECONNREFUSED)
-		die("connect %s port %s: %s (is a server running? try make"
-		    " lesson-04)", host, port, strerror(errno));
+		die("%s (is a server running? try make lesson-04)", a->error);
 	if (fd == -1)
-		die("connect %s port %s:", host, port);
-	sock_set_timeout(fd, 10000);
-	sock_peer_str(fd, where, sizeof where);
-	if (sock_send_all(fd, msg, len) == -1)
-		die("send %s:", where);
-	printf("sent %zu bytes to %s; reading them back:\n", len, where);
+		die("%s", a->error);
+	if (sock_send_all(fd, a->arg, len) == -1)
+		die("send %s:", a->where);
+	printf("sent %zu bytes to %s; reading them back:\n", len, a->where);
 	why = shortfall(fd, recv_all(fd, buf, len), len);
 	if (why != NULL)
-		die("recv %s: %s", where, why);
+		die("recv %s: %s", a->where, why);
 	printf("got all %zu bytes back: ", len);
 	show_bytes(buf, len);
 	close(fd);
@@ -277,34 +271,22 @@ static void echo_back(const char *host, const char *port, const char *msg)
 
 int main(int argc, char **argv)
 {
-	const char *args[3] = { "127.0.0.1", "1234", "Hello tcp!" };
-	uint16_t port;
-	int i;
+	struct lesson_args a;
+	enum lesson_mode mode;
 
 	set_progname(argv[0]);
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+	mode = lesson_args(argc, argv, "Hello tcp!", &a);
+	if (mode == LESSON_USAGE)
+		die_usage("%s", a.error);
+	if (mode == LESSON_HELP)
 		usage(stdout);
-		return 0;
-	}
-	for (i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] == '-')
-			die_usage("bad option '%s' (see reader --help)",
-				  argv[i]);
-	if (argc > 4)
-		die_usage("too many arguments (see reader --help)");
-	if (argc == 1) {
+	else if (mode == LESSON_DEMO)
 		demo();
-		return 0;
-	}
-	for (i = 1; i < argc; i++)
-		args[i - 1] = argv[i];
-	if (sock_parse_port(args[1], &port) == -1 || port == 0)
-		die_usage("bad port '%s': a port is a number from 1 to 65535",
-			  args[1]);
-	if (args[2][0] == '\0')
+	else if (a.arg[0] == '\0')
 		die_usage("empty message: there would be nothing to read");
-	if (strlen(args[2]) > MAX_ECHO)
+	else if (strlen(a.arg) > MAX_ECHO)
 		die_usage("message longer than %d bytes", MAX_ECHO);
-	echo_back(args[0], args[1], args[2]);
+	else
+		echo_back(&a);
 	return 0;
 }
