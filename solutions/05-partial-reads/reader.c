@@ -13,18 +13,17 @@
  * 1234 (make lesson-04), "Hello tcp!".  Run `make lesson-05`, then
  * `make lesson-05 SHORTIO=1`: every recv() returns one byte.
  */
+#include "demo_peer.h"
 #include "die.h"
 #include "lesson_args.h"
-#include "loopback.h"
+#include "quote.h"
 #include "sock_util.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char message[] = "Hello tcp! This message travels in pieces.";
@@ -44,28 +43,12 @@ static void usage(FILE *to)
 		" exactly as many bytes back.\n");
 }
 
-/* Print bytes between quotes, and what is not printable as \xNN. */
-static void show_bytes(const char *buf, size_t len)
-{
-	size_t i;
-
-	putchar('"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (isprint(c) && c != '"' && c != '\\')
-			putchar(c);
-		else
-			printf("\\x%02x", c);
-	}
-	printf("\"\n");
-}
-
 /* Say what one recv() returned: n bytes, got of len so far. */
 static void show_chunk(ssize_t n, size_t got, size_t len)
 {
 	if (n == 0)
-		printf("  recv() returned 0: the peer closed the connection\n");
+		printf("  recv() returned 0: the peer closed the"
+		       " connection\n");
 	else
 		printf("  recv() returned %zd byte%s (%zu of %zu)\n", n,
 		       n == 1 ? "" : "s", got, len);
@@ -126,30 +109,6 @@ static const char *shortfall(int fd, ssize_t got, size_t len)
 	return why;
 }
 
-/* A fresh connection whose peer (a child process) sends len bytes of
- * msg, PIECE at a time, each once we have read the one before. */
-static int connect_peer(const void *msg, size_t len, pid_t *peer)
-{
-	int fds[2];
-
-	if (loopback_pair(fds, 0, 0) == -1)
-		die("loopback connection:");
-	*peer = loopback_dribble(fds, msg, len, PIECE);
-	if (*peer == -1)
-		die("fork:");
-	sock_set_timeout(fds[0], 10000);	/* a stuck peer cannot hang us */
-	return fds[0];
-}
-
-/* Hang up (the peer stops when it sees our FIN) and reap the peer. */
-static void hang_up(int fd, pid_t peer)
-{
-	shutdown(fd, SHUT_RDWR);
-	close(fd);
-	while (waitpid(peer, NULL, 0) == -1 && errno == EINTR)
-		;
-}
-
 /* Read len bytes into buf with recv_all(); say so if they did not all
  * come.  Returns 1 if they did. */
 static int read_whole(int fd, char *buf, size_t len, const char *what)
@@ -161,25 +120,29 @@ static int read_whole(int fd, char *buf, size_t len, const char *what)
 	return why == NULL;
 }
 
-/* Step 1: the notes' client, one recv() for a whole message. */
+/* Step 1: the notes' client, one recv() for a whole message.  (Each
+ * step's peer, a child process, sends PIECE bytes at a time, each once
+ * we have read the one before: common/demo_peer.c.) */
 static void one_recv(void)
 {
 	char buf[sizeof message];
 	size_t len = sizeof message - 1;
-	pid_t peer;
-	int fd = connect_peer(message, len, &peer);
-	ssize_t n = recv(fd, buf, len, 0);
+	struct demo_sender peer;
+	ssize_t n;
 
-	if (n == -1) {
+	if (demo_sender(&peer, message, len, PIECE) == -1)
+		die("%s:", peer.failed);
+	n = recv(peer.fd, buf, len, 0);
+	/* Not a C string: quote() shows every byte, a NUL too. */
+	if (n == -1)
 		printf("  recv() failed: %s\n", strerror(errno));
-	} else {
-		printf("  recv(fd, buf, %zu, 0) returned %zd: ", len, n);
-		show_bytes(buf, (size_t)n);
-	}
+	else
+		printf("  recv(fd, buf, %zu, 0) returned %zd: %s\n", len, n,
+		       quote(buf, (size_t)n));
 	if (n >= 0 && (size_t)n < len)
 		printf("  %zu bytes short: one recv() is not one message\n",
 		       len - (size_t)n);
-	hang_up(fd, peer);
+	demo_hang_up(&peer);
 }
 
 /* Steps 2 and 3: recv_all() for the message, of which the peer sends
@@ -188,14 +151,13 @@ static void whole_message(size_t sends)
 {
 	char buf[sizeof message];
 	size_t len = sizeof message - 1;
-	pid_t peer;
-	int fd = connect_peer(message, sends, &peer);
+	struct demo_sender peer;
 
-	if (read_whole(fd, buf, len, "")) {
-		printf("  got all %zu bytes: ", len);
-		show_bytes(buf, len);
-	}
-	hang_up(fd, peer);
+	if (demo_sender(&peer, message, sends, PIECE) == -1)
+		die("%s:", peer.failed);
+	if (read_whole(peer.fd, buf, len, ""))
+		printf("  got all %zu bytes: %s\n", len, quote(buf, len));
+	demo_hang_up(&peer);
 }
 
 /* Step 4: the length (4 bytes, network byte order), then the message. */
@@ -203,24 +165,23 @@ static void framed_message(void)
 {
 	char buf[sizeof framed], packet[4 + sizeof framed - 1];
 	uint32_t size = htonl(sizeof framed - 1);
-	pid_t peer;
-	int fd;
+	struct demo_sender peer;
 
 	memcpy(packet, &size, 4);
 	memcpy(packet + 4, framed, sizeof framed - 1);
-	fd = connect_peer(packet, sizeof packet, &peer);
-	if (read_whole(fd, (char *)&size, 4, "the length: ")) {
+	if (demo_sender(&peer, packet, sizeof packet, PIECE) == -1)
+		die("%s:", peer.failed);
+	if (read_whole(peer.fd, (char *)&size, 4, "the length: ")) {
 		size = ntohl(size);
 		printf("  the length says %u bytes follow\n", (unsigned)size);
 		if (size > sizeof buf)	/* never trust a length blindly */
 			printf("  more than our %zu-byte buffer: refused\n",
 			       sizeof buf);
-		else if (read_whole(fd, buf, size, "")) {
-			printf("  got the whole message: ");
-			show_bytes(buf, size);
-		}
+		else if (read_whole(peer.fd, buf, size, ""))
+			printf("  got the whole message: %s\n",
+			       quote(buf, size));
 	}
-	hang_up(fd, peer);
+	demo_hang_up(&peer);
 }
 
 static void demo(void)
@@ -264,8 +225,7 @@ static void echo_back(struct lesson_args *a)
 	why = shortfall(fd, recv_all(fd, buf, len), len);
 	if (why != NULL)
 		die("recv %s: %s", a->where, why);
-	printf("got all %zu bytes back: ", len);
-	show_bytes(buf, len);
+	printf("got all %zu bytes back: %s\n", len, quote(buf, len));
 	close(fd);
 }
 
