@@ -13,13 +13,14 @@
  * is a stream the receiver can check (common/stream.h).  Defaults:
  * 127.0.0.1, port 1234, 1000000 bytes.  Run `make lesson-06`.
  */
+#include "demo_peer.h"
 #include "die.h"
 #include "lesson_args.h"
 #include "loopback.h"
+#include "sigcount.h"
 #include "sock_util.h"
-#include "stream.h"
+#include "stream_send.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/sockios.h>
 #include <poll.h>
@@ -28,12 +29,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DEMO_BYTES (256 * 1024)
 #define BUFFER	   16384	/* the demo's SO_RCVBUF and SO_SNDBUF */
-#define READ_FIRST 65536	/* step 3: the receiver reads this, then closes */
+#define READ_FIRST 65536	/* step 3: the receiver reads this, closes */
 
 static unsigned char data[4 + DEMO_BYTES];
 
@@ -72,73 +72,18 @@ static ssize_t send_all(int fd, const void *buf, size_t len)
 	return (ssize_t)len;	/* hoping it all went */
 }
 
-/* Fork the demo's receiver on fds[1]: it checks the whole stream, or,
- * with limit > 0, reads limit bytes and closes. */
-static pid_t start_receiver(int fds[2], size_t limit)
-{
-	char report[160];
-	int status;
-	ssize_t n;
-	pid_t pid;
-
-	fflush(stdout);		/* or the child would print it again */
-	pid = fork();
-	if (pid == -1)
-		die("fork:");
-	if (pid > 0) {
-		close(fds[1]);
-		return pid;
-	}
-	close(fds[0]);
-	sock_set_timeout(fds[1], 10000);	/* never wait for ever */
-	if (limit > 0) {
-		n = sock_recv_all(fds[1], data, limit);
-		printf("  receiver: read %zd byte%s, and now closes without"
-		       " reading the rest\n", n, n == 1 ? "" : "s");
-		fflush(stdout);
-		close(fds[1]);	/* unread data: the kernel resets (RST) */
-		_exit(0);
-	}
-	status = stream_check(fds[1], report, sizeof report);
-	printf("  receiver: %s\n", report);
-	fflush(stdout);
-	close(fds[1]);
-	_exit(status == 0 ? 0 : 1);
-}
-
-/* Wait for a child to end. */
-static void reap(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) == -1)
-		if (errno != EINTR)
-			die("waitpid:");
-}
-
-static volatile sig_atomic_t sigpipes;
-
-static void on_sigpipe(int sig)
-{
-	(void)sig;
-	sigpipes++;
-}
-
 /* The same send() without MSG_NOSIGNAL: the kernel raises SIGPIPE, whose
- * default action ends the process.  Catch it here, to show it. */
+ * default action ends the process.  Catch it (common/sigcount.c), to
+ * show it. */
 static void show_sigpipe(int fd)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigpipe;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
+	sigcount_start(SIGPIPE);
 	/* The first send() may report the reset (ECONNRESET); the next one
 	 * on the dead connection is EPIPE, and SIGPIPE. */
-	while (sigpipes == 0 && send(fd, "x", 1, 0) == -1
+	while (sigcount() == 0 && send(fd, "x", 1, 0) == -1
 	       && (errno == EINTR || errno == ECONNRESET))
 		;
-	signal(SIGPIPE, SIG_DFL);
-	if (sigpipes > 0)
+	if (sigcount_stop(SIGPIPE) > 0)
 		printf("  and a send() without MSG_NOSIGNAL: SIGPIPE, which"
 		       " kills a program\n  that does not catch or ignore it"
 		       " (we caught it, to show you)\n");
@@ -170,35 +115,39 @@ static size_t fill_up(int fds[2])
 	return sent;
 }
 
-/* Step 2: the receiver reads and checks; send_all() does the rest. */
+/* Step 2: the receiver (a child process, common/demo_peer.c) reads and
+ * checks the whole stream; send_all() does the rest. */
 static void send_rest(int fds[2], size_t sent)
 {
-	pid_t pid = start_receiver(fds, 0);
+	struct demo_receiver r;
 
+	if (demo_receiver(&r, fds, 0) == -1)
+		die("%s:", r.failed);
 	if (send_all(fds[0], data + sent, sizeof data - sent) == -1)
 		printf("  send_all(): %s\n", strerror(errno));
 	else
 		printf("  send_all() sent the other %zu bytes\n",
 		       sizeof data - sent);
-	fflush(stdout);
-	close(fds[0]);		/* the end of the stream: the receiver reports */
-	reap(pid);
+	close(fds[0]);	/* the end of the stream: the receiver reports */
+	printf("  receiver: %s\n", demo_receiver_wait(&r));
 }
 
 /* Step 3: a receiver that goes away in the middle. */
 static void early_close(void)
 {
+	struct demo_receiver r;
 	int fds[2], err;
 	ssize_t n;
-	pid_t pid;
 
 	if (loopback_pair(fds, BUFFER, BUFFER) == -1)
 		die("loopback connection:");
-	pid = start_receiver(fds, READ_FIRST);
+	/* It closes with our bytes unread: the kernel resets (RST). */
+	if (demo_receiver(&r, fds, READ_FIRST) == -1)
+		die("%s:", r.failed);
 	n = send_all(fds[0], data, sizeof data);
 	err = errno;
 	shutdown(fds[0], SHUT_WR);	/* a receiver still waiting stops */
-	reap(pid);
+	printf("  receiver: %s\n", demo_receiver_wait(&r));
 	if (n == -1)
 		printf("  send_all(): %s: the receiver is gone,\n  an error we"
 		       " can report (writer HOST PORT exits 1)\n",
@@ -213,13 +162,11 @@ static void early_close(void)
 
 static void demo(void)
 {
-	uint32_t head = htonl(DEMO_BYTES);
 	int fds[2], size = 0;
 	socklen_t optlen = sizeof size;
 	size_t sent;
 
-	memcpy(data, &head, sizeof head);
-	stream_fill(data + 4, 0, DEMO_BYTES);
+	stream_make(data, DEMO_BYTES);	/* what the receiver can check */
 	/* Small buffers at both ends: see loopback_pair() for why the
 	 * sizes are set before listen() and connect(). */
 	if (loopback_pair(fds, BUFFER, BUFFER) == -1)
@@ -252,15 +199,15 @@ static void send_failed(const char *where)
 }
 
 /*
- * Send the stream: the length, then bytes bytes, 64 KiB at a time; end
- * it (shutdown: the receiver sees the end of the stream), then read the
- * verdict the receiver sends back (`peer check` does).
+ * Send the stream with send_all() (common/stream_send.c: the length,
+ * then bytes bytes, 64 KiB at a time); end it (shutdown: the receiver
+ * sees the end of the stream), then read the verdict the receiver sends
+ * back (`peer check` does): sent is not received.
  */
 static void send_stream(struct lesson_args *a, uint32_t bytes)
 {
-	uint32_t sum = STREAM_SUM_START, head = htonl(bytes);
 	char verdict[160];
-	size_t off, n;
+	uint32_t sum;
 	ssize_t got;
 	int fd = lesson_connect(a);
 
@@ -269,23 +216,15 @@ static void send_stream(struct lesson_args *a, uint32_t bytes)
 		    " %s check)", a->error, a->port);
 	if (fd == -1)
 		die("%s", a->error);
-	if (send_all(fd, &head, sizeof head) == -1)
+	if (stream_send(fd, bytes, send_all, &sum) == -1)
 		send_failed(a->where);
-	for (off = 0; off < bytes; off += n) {
-		n = bytes - off < 65536 ? bytes - off : 65536;
-		stream_fill(data, off, n);
-		sum = stream_sum(sum, data, n);
-		if (send_all(fd, data, n) == -1)
-			send_failed(a->where);
-	}
 	printf("sent %u bytes to %s (checksum %08x)\n", (unsigned)bytes,
 	       a->where, (unsigned)sum);
 	shutdown(fd, SHUT_WR);
-	got = sock_recv_all(fd, verdict, sizeof verdict - 1);
+	got = stream_verdict(fd, verdict, sizeof verdict);
 	if (got == -1)
 		die("recv %s: no verdict:", a->where);
 	close(fd);
-	verdict[got] = '\0';
 	if (got == 0)
 		printf("no verdict from the receiver (it is not peer"
 		       " check?)\n");

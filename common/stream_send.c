@@ -1,0 +1,45 @@
+/* stream_send.c - send a checkable stream.  See stream_send.h. */
+#include "stream_send.h"
+#include "sock_util.h"
+#include "stream.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#define PIECE 65536	/* bytes a send_all() call: big enough to be fast */
+
+void stream_make(unsigned char *buf, uint32_t len)
+{
+	uint32_t head = htonl(len);
+
+	memcpy(buf, &head, sizeof head);
+	stream_fill(buf + sizeof head, 0, len);
+}
+
+int stream_send(int fd, uint32_t len, stream_send_fn *send_all,
+		uint32_t *sum)
+{
+	static unsigned char piece[PIECE];
+	uint32_t head = htonl(len);
+	size_t off, n;
+
+	*sum = STREAM_SUM_START;
+	if (send_all(fd, &head, sizeof head) == -1)
+		return -1;
+	for (off = 0; off < len; off += n) {
+		n = len - off < PIECE ? len - off : PIECE;
+		stream_fill(piece, off, n);
+		*sum = stream_sum(*sum, piece, n);
+		if (send_all(fd, piece, n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+ssize_t stream_verdict(int fd, char *buf, size_t size)
+{
+	ssize_t got = sock_recv_all(fd, buf, size - 1);
+
+	buf[got > 0 ? got : 0] = '\0';
+	return got;
+}
