@@ -85,8 +85,7 @@ static ssize_t send_all(int fd, const void *buf, size_t len)
 }
 
 /* The same send() without MSG_NOSIGNAL: the kernel raises SIGPIPE, whose
- * default action ends the process.  Catch it (common/sigcount.c), to
- * show it. */
+ * default action ends the process.  We catch it (sigcount.c), to show it. */
 static void show_sigpipe(int fd)
 {
 	sigcount_start(SIGPIPE);
