@@ -20,20 +20,6 @@ teardown() {
 	lab_teardown
 }
 
-# Port 1234 is everybody's default: a test may use it only in a network
-# namespace of its own, where only a loopback exists (unshare -rn works
-# as root, and for users where user namespaces are allowed).
-require_private_net() {
-	require unshare ip
-	unshare -rn true 2>/dev/null ||
-		skip "cannot make a private network namespace here (unshare -rn)"
-}
-
-# private_net SCRIPT ARGS...: run sh -c SCRIPT there, loopback up.
-private_net() {
-	bounded unshare -rn sh -c "ip link set lo up && $1" sh "${@:2}"
-}
-
 # start_socat ADDRESS: a socat server on 127.0.0.1, a port the kernel
 # picks, for one connection; its "-d -d" log line says the port.
 start_socat() {

@@ -25,20 +25,6 @@ start_lab_server() {
 	start_server "$PROG" --port 0 "$@"
 }
 
-# Port 1234 is everybody's default: a test may use it only in a network
-# namespace of its own, where only a loopback exists (unshare -rn works
-# as root, and for users where user namespaces are allowed).
-require_private_net() {
-	require unshare ip
-	unshare -rn true 2>/dev/null ||
-		skip "cannot make a private network namespace here (unshare -rn)"
-}
-
-# private_net SCRIPT ARGS...: run sh -c SCRIPT there, loopback up.
-private_net() {
-	bounded unshare -rn sh -c "ip link set lo up && $1" sh "${@:2}"
-}
-
 # The bytes 0..255, NUL first, four times: what a C string cannot hold.
 all_bytes() {
 	local fmt

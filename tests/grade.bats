@@ -7,7 +7,8 @@
 # skips, hanging, crashing, a fork bomb, a disk filler, daemons).
 #
 # Every grading runs once, side by side, in setup_file; the tests read
-# their reports.  Lessons are taken from the Makefile's list (L1, L2: the
+# their reports (all but the one of two gradings under one name, which
+# runs its own).  Lessons are taken from the Makefile's list (L1, L2: the
 # first two), so nothing here depends on what a lesson tests.
 # Validating results.json and junit.xml needs jq and xmllint
 # (libxml2-utils); those tests skip without them.

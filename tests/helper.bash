@@ -217,6 +217,21 @@ require_ipv6() {
 		skip "IPv6 loopback (::1) is not available here"
 }
 
+# require_private_net: skip unless a private network namespace can be
+# made.  Port 1234 is everybody's default: a test may use it only in a
+# network namespace of its own, where only a loopback exists (unshare -rn
+# works as root, and for users where user namespaces are allowed).
+require_private_net() {
+	require unshare ip
+	unshare -rn true 2>/dev/null ||
+		skip "cannot make a private network namespace here (unshare -rn)"
+}
+
+# private_net SCRIPT ARGS...: run sh -c SCRIPT there, loopback up.
+private_net() {
+	bounded unshare -rn sh -c "ip link set lo up && $1" sh "${@:2}"
+}
+
 # unprivileged CMD...: run CMD as an ordinary user, bounded.  As root it
 # switches to nobody with setpriv (skipping if it cannot); otherwise the
 # test already runs unprivileged.
