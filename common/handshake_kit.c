@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,14 +21,9 @@
 /* text as a number from 0 to max, or -1 if it is anything else. */
 static int count(const char *text, long max)
 {
-	char *end;
-	long n;
+	unsigned long n;
 
-	errno = 0;
-	n = strtol(text, &end, 10);
-	/* strtol alone would take " 5", "+5" and "-1". */
-	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0
-	    || n > max)
+	if (sock_parse_uint(text, (unsigned long)max, &n) == -1)
 		return -1;
 	return (int)n;
 }

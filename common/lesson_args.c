@@ -7,7 +7,6 @@
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -84,23 +83,9 @@ int lesson_connect(struct lesson_args *args)
 int lesson_count(const char *text, uint32_t *count)
 {
 	unsigned long n;
-	char *end;
 
-	/* strtoul() alone would take " 7", "+7" and "-7" (as a huge n). */
-	if (text[0] < '0' || text[0] > '9') {
-		errno = EINVAL;
+	if (sock_parse_uint(text, UINT32_MAX, &n) == -1)
 		return -1;
-	}
-	errno = 0;
-	n = strtoul(text, &end, 10);
-	if (*end != '\0') {
-		errno = EINVAL;
-		return -1;
-	}
-	if (errno == ERANGE || n > UINT32_MAX) {
-		errno = ERANGE;
-		return -1;
-	}
 	*count = (uint32_t)n;
 	return 0;
 }

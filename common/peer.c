@@ -28,9 +28,9 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -119,12 +119,9 @@ static void check(int fd)
 
 static unsigned long parse_count(const char *text)
 {
-	char *end;
 	unsigned long n;
 
-	errno = 0;
-	n = strtoul(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0)
+	if (sock_parse_uint(text, ULONG_MAX, &n) == -1)
 		die_usage("bad count '%s'", text);
 	return n;
 }

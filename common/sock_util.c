@@ -20,9 +20,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-int sock_parse_port(const char *text, uint16_t *port)
+int sock_parse_uint(const char *text, unsigned long max,
+		    unsigned long *value)
 {
-	unsigned long value;
+	unsigned long n;
 	char *end;
 
 	/* strtoul alone would take " 80", "+80" and "-1" (as ULONG_MAX). */
@@ -31,15 +32,25 @@ int sock_parse_port(const char *text, uint16_t *port)
 		return -1;
 	}
 	errno = 0;
-	value = strtoul(text, &end, 10);
+	n = strtoul(text, &end, 10);
 	if (*end != '\0') {
 		errno = EINVAL;
 		return -1;
 	}
-	if (errno == ERANGE || value > 65535) {
+	if (errno == ERANGE || n > max) {
 		errno = ERANGE;
 		return -1;
 	}
+	*value = n;
+	return 0;
+}
+
+int sock_parse_port(const char *text, uint16_t *port)
+{
+	unsigned long value;
+
+	if (sock_parse_uint(text, 65535, &value) == -1)
+		return -1;
 	*port = (uint16_t)value;
 	return 0;
 }

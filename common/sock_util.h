@@ -34,6 +34,14 @@
 int sock_parse_port(const char *text, uint16_t *port);
 
 /*
+ * The same for any count from 0 to max: exactly the decimal numbers,
+ * nothing else.  Returns 0 and stores it, or -1 with errno EINVAL (not
+ * a number) or ERANGE (a number above max).
+ */
+int sock_parse_uint(const char *text, unsigned long max,
+		    unsigned long *value);
+
+/*
  * Resolve host and port (a number or a service name such as "http")
  * for TCP and connect to the first address that accepts: IPv4, IPv6 or
  * both, in the order getaddrinfo gives.  timeout_ms bounds each
