@@ -2,6 +2,16 @@
 #
 # Adding lesson NN is one word in LESSONS plus its folders:
 #   lessons/NN-slug/<prog>.c, solutions/NN-slug/<prog>.c, tests/NN-slug.bats
+#
+# The rooms, each a kind of code:
+#   common/   the library every program links: sock_util, die (libcommon.a)
+#   demo/     the lessons' demo machinery: what a demo needs that is not
+#             the lesson's point (libdemo.a)
+#   tools/    programs and shims the tests and students use: peer, shortio
+#   grader/   the instructors' grader: grade, grade-all, score, the leash
+#   tests/    the lessons' tests and their harness; tests/gates/ the
+#             quality gates (lint, memcheck, soak, sanitizers)
+#   bench/    make bench
 
 LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes
 
@@ -14,7 +24,7 @@ LDLIBS   ?=
 WARNINGS := -Wall -Wextra -Wpedantic
 # What the toolkit needs whatever the user overrides: C11 and POSIX.1-2008.
 LAB_CFLAGS   := -std=c11 $(WARNINGS)
-LAB_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon
+LAB_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Icommon -Idemo
 
 # Every output goes under OUT.  SANITIZE=1 builds everything with
 # AddressSanitizer and UndefinedBehaviorSanitizer, in a tree of its own.
@@ -35,15 +45,16 @@ lesson_of = $(filter $(1)-%,$(LESSONS))
 
 STARTERS  := $(foreach l,$(LESSONS),$(call bin_of,lessons,$(l)))
 SOLUTIONS := $(foreach l,$(LESSONS),$(call bin_of,solutions,$(l)))
-# common/ holds the helpers every program links, and the tools: a tool
-# is a program of its own (it has a main) and is listed here.
-TOOL_SRCS := common/peer.c
+# tools/ holds programs of their own (they have a main), listed here,
+# and the short-I/O shim, a preload library with rules of its own below.
+TOOL_SRCS := tools/peer.c
 TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
-# Preload libraries (no main, never linked into a program) have rules of
-# their own below.
-PRELOAD_SRCS := common/shortio.c
-COMMON    := $(patsubst %.c,$(OUT)/%.o,\
-		$(filter-out $(TOOL_SRCS) $(PRELOAD_SRCS),$(wildcard common/*.c)))
+# The two libraries, as static archives: a program links only the
+# objects it uses.  libdemo.a comes first on the command line, as it
+# calls into libcommon.a.
+LIBCOMMON := $(OUT)/common/libcommon.a
+LIBDEMO   := $(OUT)/demo/libdemo.a
+LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
 EXTRA_TESTS := tests/shortio.bats tests/grade.bats
 # The scripts under tests/ find the binaries here.
@@ -62,19 +73,26 @@ $(OUT)/%.o: %.c
 	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
 		-c $< -o $@
 
-# A program is its own object plus the common helpers.
-$(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(COMMON)
+# Each library from the objects of its folder.
+$(LIBCOMMON): $(patsubst %.c,$(OUT)/%.o,$(wildcard common/*.c))
+$(LIBDEMO): $(patsubst %.c,$(OUT)/%.o,$(wildcard demo/*.c))
+$(LIBCOMMON) $(LIBDEMO):
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# A program is its own object plus what it uses of the libraries.
+$(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
-# The short-I/O shim (common/shortio.c, lessons 05 and 06) is a shared
+# The short-I/O shim (tools/shortio.c, lessons 05 and 06) is a shared
 # library for LD_PRELOAD, not a program.  -ldl: before glibc 2.34 dlsym
 # lives there.  `make lesson-NN SHORTIO=N` runs lesson NN under it with at
 # most N bytes per socket call (and a report of what it did at exit).
-SHORTIO_SO := $(OUT)/common/shortio.so
+SHORTIO_SO := $(OUT)/tools/shortio.so
 all: $(SHORTIO_SO)
-$(SHORTIO_SO): common/shortio.c
+$(SHORTIO_SO): tools/shortio.c
 	@mkdir -p $(@D)
 	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
 		$(LDFLAGS) $< -ldl -o $@
@@ -99,7 +117,7 @@ SHORTIO_TESTS := $(foreach v,$(SHORTIO_VARIANTS),\
 variant_cc = $(word 1,$(subst -, ,$(1)))
 variant_flags = -std=c11 $(WARNINGS) -D_POSIX_C_SOURCE=200809L \
 	$(if $(filter fortify,$(word 2,$(subst -, ,$(1)))),-O2 -D_FORTIFY_SOURCE=2,-O0)
-$(OUT)/tests/shortio/shortio-%.so: common/shortio.c
+$(OUT)/tests/shortio/shortio-%.so: tools/shortio.c
 	@mkdir -p $(@D)
 	$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
 		-o $@ 2>$@.log || { cat $@.log; exit 1; }
@@ -133,7 +151,7 @@ lesson-% solution-% check-%:
 check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
-	@LAB=lessons $(TEST_WRAP) tests/score.bash --hints $(LESSONS)
+	@LAB=lessons $(TEST_WRAP) grader/score.bash --hints $(LESSONS)
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all $(SHORTIO_TESTS)
@@ -143,7 +161,7 @@ test: all $(SHORTIO_TESTS)
 test-starters: all
 	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
 
-# ---- Grading (tests/grade.bash; README "For instructors") ------------
+# ---- Grading (grader/grade.bash; README "For instructors") ------------
 ## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
 ## make grade-all SUBMISSIONS=DIR [OUT=DIR]  grade every submission folder in DIR, in parallel
 # FILTER=RE grades only the tests whose name matches; STRICT=1 makes
@@ -153,9 +171,9 @@ test-starters: all
 # them on under other names to a fresh make without them (the compiler
 # settings still reach it through the environment, see ?= above), nor
 # what this make exported from the wrong OUT.
-GRADE_ESCAPE := $(OUT)/tests/escape
+GRADE_ESCAPE := $(OUT)/grader/escape
 all: $(GRADE_ESCAPE)
-$(GRADE_ESCAPE): $(OUT)/tests/escape.o $(OUT)/common/die.o
+$(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
 grade grade-all:
@@ -168,8 +186,8 @@ grade-run-grade grade-run-grade-all: grade-run-%: all
 		GRADE_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
 		GRADE_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' \
 		GRADE_LDFLAGS='$(LDFLAGS)' GRADE_LDLIBS='$(LDLIBS)' \
-		GRADE_COMMON='$(abspath $(COMMON))' \
-		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) tests/$*.bash
+		GRADE_COMMON='$(abspath $(LIBS))' \
+		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) grader/$*.bash
 .PHONY: grade-all grade-run-grade grade-run-grade-all
 
 # ---- Quality gates and the benchmark ---------------------------------
@@ -180,7 +198,7 @@ grade-run-grade grade-run-grade-all: grade-run-%: all
 # first report as ASan does (by default it prints and carries on); every
 # sanitized program aborts on a report (SIGABRT: never a plain exit 1,
 # which a test might expect) and writes it to a file under LAB_SAN_LOGS
-# whatever a test does with its stderr; tests/sanitizers.bash wraps the
+# whatever a test does with its stderr; tests/gates/sanitizers.bash wraps the
 # suite and fails it if any file is there.  verify_asan_link_order=0: the
 # short-I/O shim is preloaded ahead of the ASan runtime.  gcc's UBSan
 # ignores log_path unless its runtime is linked statically.
@@ -194,7 +212,7 @@ export LAB_SAN_LOGS := $(abspath $(OUT))/sanitizer-reports
 SAN_OPTIONS := halt_on_error=1:abort_on_error=1:log_path=$(LAB_SAN_LOGS)/report
 export ASAN_OPTIONS := $(SAN_OPTIONS):detect_leaks=1:verify_asan_link_order=0$(if $(ASAN_OPTIONS),:$(ASAN_OPTIONS))
 export UBSAN_OPTIONS := $(SAN_OPTIONS):print_stacktrace=1$(if $(UBSAN_OPTIONS),:$(UBSAN_OPTIONS))
-TEST_WRAP := tests/sanitizers.bash
+TEST_WRAP := tests/gates/sanitizers.bash
 endif
 
 ## make lint            every source through gcc and clang -Werror, cppcheck, shellcheck
@@ -208,14 +226,16 @@ LINT_WARNINGS := $(WARNINGS) -Wshadow -Wconversion -Wsign-conversion \
 	-Wstrict-prototypes -Wold-style-definition -Wmissing-prototypes \
 	-Wpointer-arith -Wundef -Wwrite-strings -Wcast-qual -Wvla \
 	-Wnull-dereference -Wdouble-promotion -Wredundant-decls
-LINT_SRCS := $(sort $(wildcard common/*.c bench/*.c tests/*.c) \
+LINT_SRCS := $(sort $(wildcard common/*.c demo/*.c tools/*.c grader/*.c \
+	bench/*.c tests/*.c) \
 	$(foreach l,$(LESSONS),$(wildcard lessons/$(l)/*.c solutions/$(l)/*.c)))
-LINT_SCRIPTS := $(wildcard tests/*.bash bench/*.bash .ci/run)
+LINT_SCRIPTS := $(wildcard tests/*.bash tests/gates/*.bash grader/*.bash \
+	bench/*.bash .ci/run)
 LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS)
 lint:
 	@LINT_SRCS="$(LINT_SRCS)" LINT_SCRIPTS="$(LINT_SCRIPTS)" \
 		LINT_BATS="$(LINT_BATS)" LINT_CPPFLAGS="$(LAB_CPPFLAGS)" \
-		LINT_WARNINGS="$(LINT_WARNINGS)" tests/lint.bash
+		LINT_WARNINGS="$(LINT_WARNINGS)" tests/gates/lint.bash
 
 ## make memcheck        every demo, and lesson 04's server after many clients, under valgrind
 # In a tree of its own, built with DWARF 4 (valgrind 3.19 cannot
@@ -223,19 +243,19 @@ lint:
 memcheck:
 	@$(MAKE) --no-print-directory OUT=build/memcheck SANITIZE= \
 		CFLAGS="-O2 -g -gdwarf-4" all >/dev/null
-	@LAB_OUT=$(abspath build/memcheck) tests/memcheck.bash $(LESSONS)
+	@LAB_OUT=$(abspath build/memcheck) tests/gates/memcheck.bash $(LESSONS)
 
 ## make soak [N=20]     the whole of make test N times in a row, naming every test that failed
 soak: N ?= 20
 soak: all $(SHORTIO_TESTS)
-	@$(TEST_WRAP) tests/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
+	@$(TEST_WRAP) tests/gates/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
 
 ## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat
 BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
 # The throughput tool counts send() and recv() calls by wrapping them
 # at link time (see bench/throughput.c).
 $(OUT)/bench/throughput: LDFLAGS += -Wl,--wrap=send,--wrap=recv
-$(BENCH_PROGS): %: %.o $(COMMON)
+$(BENCH_PROGS): %: %.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 bench: all $(BENCH_PROGS)
 	@bench/run.bash

@@ -252,8 +252,8 @@ else
 	printf '  %-40s %s\n' "socat" \
 		"not installed (apt-get install socat): skipped"
 fi
-latency_of "build/common/peer echo" '^listening on (.+:[0-9]+)$' \
-	"$out/common/peer" echo
+latency_of "build/tools/peer echo" '^listening on (.+:[0-9]+)$' \
+	"$out/tools/peer" echo
 echo
 
 if [[ -n $iperf3_mbps ]]; then

@@ -62,7 +62,7 @@ start_socat() {
 }
 
 @test "the reply is read whole even when each recv() brings 3 bytes" {
-	local shim=$LAB_OUT/common/shortio.so
+	local shim=$LAB_OUT/tools/shortio.so
 	[[ -f $shim ]] || skip "the short-I/O shim is not built ($shim)"
 	start_server "$SERVER" --port 0
 	run env LD_PRELOAD="$shim" SHORTIO_MAX=3 \

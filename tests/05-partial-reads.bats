@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Lesson 05: partial reads.  `make check-05` runs this file against your
 # lesson.  The exercise tests run the reader under the short-I/O shim
-# (common/shortio.c), where every recv() returns 1 to 7 bytes: a reader
+# (tools/shortio.c), where every recv() returns 1 to 7 bytes: a reader
 # that does not loop is caught every time, not by bad luck.
 
 setup_file() {

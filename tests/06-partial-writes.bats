@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Lesson 06: partial writes.  `make check-06` runs this file against your
 # lesson.  The exercise tests run the writer under the short-I/O shim
-# (common/shortio.c), where every send() takes 1 to 7 bytes, against a
-# receiver that checks every byte (build/common/peer check): a writer
+# (tools/shortio.c), where every send() takes 1 to 7 bytes, against a
+# receiver that checks every byte (build/tools/peer check): a writer
 # that ignores send()'s count is caught every time.
 
 setup_file() {
@@ -69,7 +69,7 @@ all_arrived() {
 	refused_port
 	run --separate-stderr writer 127.0.0.1 "$REFUSED_PORT"
 	assert_failure 1
-	assert_equal "$stderr" "writer: connect 127.0.0.1 port $REFUSED_PORT: Connection refused (is a receiver running? try build/common/peer --port $REFUSED_PORT check)"
+	assert_equal "$stderr" "writer: connect 127.0.0.1 port $REFUSED_PORT: Connection refused (is a receiver running? try build/tools/peer --port $REFUSED_PORT check)"
 }
 
 @test "the demo finishes by itself, exit 0, and narrates its three steps" {

@@ -122,9 +122,11 @@ grade_one() {
 # daemons).
 make_kit() {
 	local k=$GT/kit
-	mkdir -p "$k/tests" "$k/lessons/98-alpha" "$k/lessons/99-beta" \
-		"$GT/kitsub/alpha/98-alpha" "$GT/kitsub/alpha/99-beta"
+	mkdir -p "$k/tests" "$k/grader" "$k/lessons/98-alpha" \
+		"$k/lessons/99-beta" "$GT/kitsub/alpha/98-alpha" \
+		"$GT/kitsub/alpha/99-beta"
 	cp -p "$LAB_ROOT"/tests/*.bash "$k/tests/"
+	cp -p "$LAB_ROOT"/grader/*.bash "$k/grader/"
 	cat >"$k/lessons/98-alpha/alpha.c" <<-'EOF'
 	#include <stdio.h>
 	#include <string.h>
@@ -267,7 +269,7 @@ grade_kit() {
 		GRADE_OUT=$GT/kit.out GRADE_CC=${CC:-cc} \
 		GRADE_CPPFLAGS="-D_POSIX_C_SOURCE=200809L" \
 		GRADE_CFLAGS="-std=c11 -O2" GRADE_COMMON= \
-		LAB_OUT=$LAB_OUT clean "$GT/kit/tests/grade.bash" || status=$?
+		LAB_OUT=$LAB_OUT clean "$GT/kit/grader/grade.bash" || status=$?
 	echo "status $status" >"$GT/kit.status"
 	find "$GT/kitsub" -type f -exec md5sum {} + | sort >"$GT/kit.sums-after"
 }

@@ -25,7 +25,7 @@ LAB_BIN=${LAB_BIN:-$LAB_OUT/$LAB}
 LAB_TIMEOUT=${LAB_TIMEOUT:-10}
 LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
 SOLUTION_BIN=$LAB_OUT/solutions
-PEER=$LAB_OUT/common/peer
+PEER=$LAB_OUT/tools/peer
 
 LAB_PIDS=()	# process groups started by start_server
 LAB_DRAINS=()	# the readers copying their output to files
@@ -261,7 +261,7 @@ require_unprivileged() {
 # little to a student, "crashed with SIGSEGV" a lot.  bounded and
 # stop_server note every program killed by a signal or by its time limit
 # in a file of the test; lab_teardown prints the notes, which bats shows
-# only for a failed test.  tests/score.bash finds these lines
+# only for a failed test.  grader/score.bash finds these lines
 # ("lab: PROG crashed with SIGNAME", "lab: PROG did not finish") in the
 # failure output and reports the test as crashed or timed out.
 

@@ -14,7 +14,7 @@
 # Every bats run of both parts goes side by side, PROVE_JOBS at a time
 # (the number of CPUs + 1: a test waiting on the network leaves its CPU
 # to another), as TAP into build/prove/ (kept for a look, and read by
-# tests/soak.bash); the results are printed once all are in.
+# tests/gates/soak.bash); the results are printed once all are in.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

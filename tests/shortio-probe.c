@@ -1,5 +1,5 @@
 /*
- * shortio-probe.c - what tests/shortio.bats runs under common/shortio.so.
+ * shortio-probe.c - what tests/shortio.bats runs under tools/shortio.so.
  *
  *   shortio-probe calls FILE LEN   one call of each kind, LEN bytes each
  *   shortio-probe transfer LEN     send LEN bytes, receive them, check

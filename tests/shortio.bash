@@ -1,11 +1,11 @@
 # tests/shortio.bash - run programs under the short-I/O shim
-# (common/shortio.c).  Load it after helper, from setup:
+# (tools/shortio.c).  Load it after helper, from setup:
 #
 #   setup() { load helper; load shortio; lab_setup 05-partial-reads reader; }
 #
 #   run shortio SHORTIO_MAX=3 SHORTIO_SEED=2 "$PROG" 127.0.0.1 "$port"
 
-SHORTIO_LIB=$LAB_OUT/common/shortio.so
+SHORTIO_LIB=$LAB_OUT/tools/shortio.so
 
 # shortio [NAME=VALUE...] CMD...: run CMD bounded, with the shim preloaded
 # and the SHORTIO_* settings given.  Only CMD gets the shim, not

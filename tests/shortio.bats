@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The short-I/O shim, common/shortio.c (lessons 05 and 06 rely on it).
+# The short-I/O shim, tools/shortio.c (lessons 05 and 06 rely on it).
 #
 # tests/shortio-probe.c makes one call of each kind, or a whole transfer,
 # and prints what every call returned.  `make test` builds it, and the
@@ -28,7 +28,7 @@ setup() {
 		bats_load_library bats-support
 		bats_load_library bats-assert
 	fi
-	SHIM=$LAB_OUT/common/shortio.so
+	SHIM=$LAB_OUT/tools/shortio.so
 	[[ -f $SHIM ]] || fail "$SHIM is not built: run 'make'"
 	# The probes most tests use: gcc's where there is gcc (its fortified
 	# build calls __recv_chk and friends; clang 14's does not), else

@@ -15,7 +15,7 @@
  * anyone calls accept(), and what listen()'s backlog really bounds.
  * Run `make lesson-02`.  What is not the lesson's point (the options,
  * the capture's setup, bind(), polling many clients) is in
- * common/handshake_kit.c.
+ * demo/handshake_kit.c.
  */
 #include "die.h"
 #include "handshake_kit.h"

@@ -197,7 +197,7 @@ static void serve(int lfd)
 }
 
 /* No arguments: the server runs in a child process, and scripted
- * clients (common/echo_demo.c) take turns with it here; then SIGTERM
+ * clients (demo/echo_demo.c) take turns with it here; then SIGTERM
  * stops it.  Nothing is left running. */
 static int demo(void)
 {

@@ -10,7 +10,7 @@
  * closes, our buffer fills, and a blocking send() waits while a
  * non-blocking one returns a short count, then fails with EAGAIN.  So a
  * writer calls send() until all n bytes are out: send_all().  What goes
- * is a stream the receiver can check (common/stream.h).  Defaults:
+ * is a stream the receiver can check (demo/stream.h).  Defaults:
  * 127.0.0.1, port 1234, 1000000 bytes.  Run `make lesson-06`.
  */
 #include "demo_peer.h"
@@ -45,7 +45,7 @@ static void usage(FILE *to)
 		"Sends BYTES (default 1000000) checkable bytes to HOST"
 		" (default 127.0.0.1) on\nPORT (default 1234), where a"
 		" receiver checks them, such as\n"
-		"build/common/peer --port 1234 check\n");
+		"build/tools/peer --port 1234 check\n");
 }
 
 /*
@@ -114,7 +114,7 @@ static size_t fill_up(int fds[2])
 	return sent;
 }
 
-/* Step 2: the receiver (a child process, common/demo_peer.c) reads and
+/* Step 2: the receiver (a child process, demo/demo_peer.c) reads and
  * checks the whole stream; send_all() does the rest. */
 static void send_rest(int fds[2], size_t sent)
 {
@@ -198,7 +198,7 @@ static void send_failed(const char *where)
 }
 
 /*
- * Send the stream with send_all() (common/stream_send.c: the length,
+ * Send the stream with send_all() (demo/stream_send.c: the length,
  * then bytes bytes, 64 KiB at a time); end it (shutdown: the receiver
  * sees the end of the stream), then read the verdict the receiver sends
  * back (`peer check` does): sent is not received.
@@ -211,7 +211,7 @@ static void send_stream(struct lesson_args *a, uint32_t bytes)
 	int fd = lesson_connect(a);
 
 	if (fd == -1 && errno == ECONNREFUSED)
-		die("%s (is a receiver running? try build/common/peer --port"
+		die("%s (is a receiver running? try build/tools/peer --port"
 		    " %s check)", a->error, a->port);
 	if (fd == -1)
 		die("%s", a->error);

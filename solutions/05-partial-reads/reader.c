@@ -122,7 +122,7 @@ static int read_whole(int fd, char *buf, size_t len, const char *what)
 
 /* Step 1: the notes' client, one recv() for a whole message.  (Each
  * step's peer, a child process, sends PIECE bytes at a time, each once
- * we have read the one before: common/demo_peer.c.) */
+ * we have read the one before: demo/demo_peer.c.) */
 static void one_recv(void)
 {
 	char buf[sizeof message];
@@ -207,7 +207,7 @@ static void demo(void)
 }
 
 /* Send the message to an echo server and read exactly as many bytes
- * back (the connection: common/lesson_args.c). */
+ * back (the connection: demo/lesson_args.c). */
 static void echo_back(struct lesson_args *a)
 {
 	size_t len = strlen(a->arg);

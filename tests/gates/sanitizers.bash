@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/sanitizers.bash CMD... - run CMD (the suite, under
+# tests/gates/sanitizers.bash CMD... - run CMD (the suite, under
 # `make test SANITIZE=1`) and fail if any sanitizer reported anything,
 # even where every test passed.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/grade.bash - grade one student's submission.  Run it through make,
+# grader/grade.bash - grade one student's submission.  Run it through make,
 # which builds the toolkit first and hands its settings on:
 #
 #   make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"] [FILTER=RE]
@@ -10,12 +10,12 @@
 #    program is prog, a bare prog.c in DIR (a single uploaded file).
 #    Copy it to build/grade/NAME/src, regular files only: the submission
 #    itself is never touched, and no link in it leads anywhere else.
-# 2. Compile each lesson on its own, on a leash (tests/leash.bash), with
+# 2. Compile each lesson on its own, on a leash (grader/leash.bash), with
 #    the toolkit's flags and the toolkit's common/ (whatever the submission
 #    has there), into build/grade/NAME/bin.  A lesson that does not
 #    compile scores 0, with the compiler's messages in its report; the
 #    others are still graded.
-# 3. Run the lessons' tests against those programs (tests/score.bash) and
+# 3. Run the lessons' tests against those programs (grader/score.bash) and
 #    write the reports into OUT (default build/grade/NAME).
 #
 # NAME is DIR's folder name (GRADE_NAME overrides it); GRADE_WORK
@@ -26,8 +26,8 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-# shellcheck source=tests/leash.bash
-source tests/leash.bash
+# shellcheck source=grader/leash.bash
+source grader/leash.bash
 
 die() {
 	printf 'make grade: %s\n' "$*" >&2
@@ -215,7 +215,7 @@ done
 # ---- test and report ----------------------------------------------------
 
 # Under make SANITIZE=1 the sanitizers write their reports under
-# LAB_SAN_LOGS, where tests/sanitizers.bash looks for the toolkit's own
+# LAB_SAN_LOGS, where tests/gates/sanitizers.bash looks for the toolkit's own
 # bugs.  A student's bugs are the student's: their reports go to the
 # submission's folder instead (and to OUT/sanitizer).
 if [[ -n ${LAB_SAN_LOGS:-} ]]; then
@@ -231,7 +231,7 @@ args=(--out "$out" --builds "$work/builds" --name "$name")
 [[ -n ${TAGS:-} ]] && args+=(--tags "$TAGS")
 [[ -n ${GRADE_QUIET:-} ]] && args+=(--quiet)
 echo
-LAB_BIN=$work/bin tests/score.bash "${args[@]}" "${lessons[@]}" {lock}>&-
+LAB_BIN=$work/bin grader/score.bash "${args[@]}" "${lessons[@]}" {lock}>&-
 status=$?
 ((status < 2)) || exit 1
 rm -rf "$out/build" "$out/sanitizer" && cp -R "$work/builds" "$out/build"

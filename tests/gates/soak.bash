@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...] - `make
+# tests/gates/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...] - `make
 # soak N=20`: the whole of `make test` and `make test-starters`
 # (tests/prove.bash) N times in a row, to catch the tests that fail only
 # now and then (a race, a port, a timeout).
@@ -13,7 +13,7 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-n=${1:?usage: tests/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...]}
+n=${1:?usage: tests/gates/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...]}
 shift
 [[ $n =~ ^[1-9][0-9]*$ ]] || {
 	echo "soak: N must be a whole number above 0, not '$n'" >&2

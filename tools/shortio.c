@@ -7,7 +7,7 @@
  * Preload this library and every read or write on a stream socket moves
  * at most SHORTIO_MAX bytes:
  *
- *   LD_PRELOAD=build/common/shortio.so SHORTIO_MAX=3 ./prog
+ *   LD_PRELOAD=build/tools/shortio.so SHORTIO_MAX=3 ./prog
  *   make lesson-05 SHORTIO=3                  (the same, through make)
  *
  * Settings, all from the environment:

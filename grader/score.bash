@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tests/score.bash [OPTION...] LESSON... - run each lesson's tests against
-# a tree of built programs, on a leash (tests/leash.bash), and score them:
+# grader/score.bash [OPTION...] LESSON... - run each lesson's tests against
+# a tree of built programs, on a leash (grader/leash.bash), and score them:
 # what failed and why, a per-lesson score table, and the reports.
-# `make check` runs it on the student's own tree; tests/grade.bash on a
+# `make check` runs it on the student's own tree; grader/grade.bash on a
 # submission it has built.
 #
 #   --out DIR      the reports (default build/check):
@@ -10,7 +10,7 @@
 #                    junit.xml     JUnit, for CI systems and test viewers
 #                    report.txt    what was printed: failures and table
 #                    scores.tsv    lesson, score, max, passed, failed,
-#                                  skipped, result (for tests/grade-all.bash)
+#                                  skipped, result (for grader/grade-all.bash)
 #                    tests.tsv     lesson, number, status, score, max, ms,
 #                                  why, name: one line a test
 #                    tap/NN-slug.tap, .stderr   bats' raw output
@@ -38,10 +38,10 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-# shellcheck source=tests/leash.bash
-source tests/leash.bash
+# shellcheck source=grader/leash.bash
+source grader/leash.bash
 LAB_OUT=${LAB_OUT:-$root/build}
-escape=$LAB_OUT/tests/escape
+escape=$LAB_OUT/grader/escape
 OUTPUT_MAX=${OUTPUT_MAX:-65536}	# bytes of a test's output kept in reports
 export LAB_TIMEOUT=${LAB_TIMEOUT:-10}
 export LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
@@ -49,7 +49,7 @@ export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-30}
 
 out=build/check builds= name=$(basename "$root") filter= tags= hints=0 quiet=0
 usage() {
-	echo "usage: tests/score.bash [--out DIR] [--builds DIR]" \
+	echo "usage: grader/score.bash [--out DIR] [--builds DIR]" \
 		"[--name NAME] [--filter RE] [--tags LIST] [--hints]" \
 		"[--quiet] LESSON..." >&2
 	exit 2
@@ -71,7 +71,7 @@ while (($#)); do
 done
 (($#)) || usage
 [[ -x $escape ]] || {
-	echo "tests/score.bash: $escape is not built: run make" >&2
+	echo "grader/score.bash: $escape is not built: run make" >&2
 	exit 1
 }
 LAB=${LAB:-lessons}
@@ -103,13 +103,13 @@ bats_where() {
 	printf '%s\n' '@test where {' \
 		'echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3' '}' >"$probe"
 	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || {
-		echo "tests/score.bash: cannot run bats (tests/bats.bash)" >&2
+		echo "grader/score.bash: cannot run bats (tests/bats.bash)" >&2
 		exit 1
 	}
 	line=${line#\# where }
 	bats=${line%%|*}/bin/bats
 	export BATS_LIB_PATH=${line#*|}
-	export LAB_BATS=$bats	# for the next run (tests/grade-all.bash)
+	export LAB_BATS=$bats	# for the next run (grader/grade-all.bash)
 }
 
 bats_where
@@ -228,7 +228,7 @@ read_tap() {
 	while IFS= read -r line; do
 		if [[ $line =~ $plan_re ]]; then
 			((BASH_REMATCH[1] == total)) || {
-				echo "tests/score.bash: $lesson: bats" \
+				echo "grader/score.bash: $lesson: bats" \
 					"counts ${BASH_REMATCH[1]} tests," \
 					"the file $total: 1 point each" >&2
 				points=()
@@ -464,7 +464,7 @@ jobs=${SCORE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 running=0
 for lesson in "${lessons[@]}"; do
 	if [[ ! -f tests/$lesson.bats ]]; then
-		echo "tests/score.bash: no tests/$lesson.bats" >&2
+		echo "grader/score.bash: no tests/$lesson.bats" >&2
 		exit 2
 	fi
 	test_list "tests/$lesson.bats" >"$work/$lesson.list"

@@ -12,7 +12,7 @@
  *   close      accept and close at once, reading nothing
  *   short N    echo only the first N bytes, then close (a server that
  *              "closes early"); what else the client sends is drained
- *   check      read one checkable stream (common/stream.h: a length,
+ *   check      read one checkable stream (demo/stream.h: a length,
  *              then known bytes) to its end, print the verdict ("got
  *              all 1000 bytes, every one as sent ...") and send it back
  *   refuse     only bind, never listen, and say "refusing connections on

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/lint.bash - `make lint`: the static checks of the toolkit.
+# tests/gates/lint.bash - `make lint`: the static checks of the toolkit.
 #
 #   1. every C source compiled by gcc and by clang with -Werror and the
 #      lint warnings (LINT_WARNINGS, from the Makefile);
@@ -100,7 +100,7 @@ if cppcheck -q --std=c11 --library=posix --inline-suppr \
 	--suppress=getservbyportCalled --suppress=getservbynameCalled \
 	--suppress=gethostbynameCalled --suppress=strtokCalled \
 	--suppress=localtimeCalled --suppress=strerrorCalled \
-	--suppress=knownConditionTrueFalse:common/peer.c \
+	--suppress=knownConditionTrueFalse:tools/peer.c \
 	"${srcs[@]}" 2>"$out/cppcheck.log"; then
 	say "  ${#srcs[@]} sources clean"
 else

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/memcheck.bash LESSON... - `make memcheck`: no memory errors, no
+# tests/gates/memcheck.bash LESSON... - `make memcheck`: no memory errors, no
 # leaked memory and no leaked descriptors, under valgrind:
 #
 #   - every lesson's demo (the program with no arguments, as
@@ -236,8 +236,8 @@ for lesson in "$@"; do
 	fi
 done
 fds_noted=
-server "common/peer echo, after $((clients + 10)) clients" \
-	"$out/common/peer" echo
+server "tools/peer echo, after $((clients + 10)) clients" \
+	"$out/tools/peer" echo
 
 echo
 if ((failed > 0)); then

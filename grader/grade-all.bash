@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# tests/grade-all.bash - grade a whole class.  Run it through make:
+# grader/grade-all.bash - grade a whole class.  Run it through make:
 #
 #   make grade-all SUBMISSIONS=DIR [OUT=DIR] [LESSONS="01 05"] [JOBS=N]
 #
 # Every folder in DIR is one student's submission (DIR/alice,
-# DIR/bob, ...); each is graded as `make grade` would (tests/grade.bash),
+# DIR/bob, ...); each is graded as `make grade` would (grader/grade.bash),
 # JOBS at a time (default: one per core).  That is safe: every grading
 # has its own build folder, its tests use no fixed ports, and its student
 # code runs on a leash of its own.  Writes into OUT (default build/grade):
@@ -41,7 +41,7 @@ for dir in "$class"/*/; do
 done
 ((${#submissions[@]})) || die "$class holds no submission folders"
 
-# name_of DIR: the submission's name, as tests/grade.bash makes it.
+# name_of DIR: the submission's name, as grader/grade.bash makes it.
 name_of() {
 	local name
 	name=$(basename "$1")
@@ -68,7 +68,7 @@ grade_one() {
 	name=$(name_of "$dir")
 	mkdir -p "$out/$name"
 	SUBMISSION=$dir GRADE_NAME=$name GRADE_OUT=$out/$name GRADE_QUIET=1 \
-		STRICT= tests/grade.bash >"$out/$name/grade.log" 2>&1 ||
+		STRICT= grader/grade.bash >"$out/$name/grade.log" 2>&1 ||
 		status=$?
 	if ((status != 0)) || [[ ! -s $out/$name/scores.tsv ]]; then
 		printf '  %-24s grading failed: see %s\n' "$name" \

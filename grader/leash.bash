@@ -1,5 +1,5 @@
-# tests/leash.bash - run student code on a leash.  Sourced by
-# tests/score.bash and tests/grade.bash:
+# grader/leash.bash - run student code on a leash.  Sourced by
+# grader/score.bash and grader/grade.bash:
 #
 #   leash_probe                 decide once how runs are confined here
 #   leash_run LIMIT CMD...      run CMD (a compiler, a whole bats run)
