@@ -266,5 +266,9 @@ clean:
 	rm -rf $(OUT)
 
 ## make help            this list
+##
+## Where things live: lessons/ (your programs), solutions/, common/ (the
+## library: sock_util, die), demo/ (the demos' machinery), tools/ (peer,
+## the shortio shim), grader/, tests/ (tests/gates/: the quality gates).
 help:
-	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)
