@@ -18,6 +18,17 @@
 #define STR(x)  #x
 #define XSTR(x) STR(x)	/* XSTR(HK_MAX_CLIENTS) is "200" */
 
+const char hk_usage[] =
+	"usage: handshake [--host HOST] [--port PORT]"
+	" [--backlog N] [--clients M] [--trace]\n"
+	"  --host HOST   listen on HOST (127.0.0.1; ::1, localhost)\n"
+	"  --port PORT   listen on PORT (1234; 0: the kernel picks)\n"
+	"  --backlog N   listen(fd, N) (10, as in the notes)\n"
+	"  --clients M   clients that fill the accept queue (N + 2;"
+	" 0: none)\n"
+	"  --trace       capture the segments (root, or a private"
+	" user namespace)\n";
+
 /* text as a number from 0 to max, or -1 if it is anything else. */
 static int count(const char *text, long max)
 {
@@ -171,6 +182,70 @@ out_free:
 	return fd;
 }
 
+const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o)
+{
+	memset(&t->isn, 0, sizeof t->isn);
+	t->fd = -1;
+	if (!o->trace)
+		return NULL;
+	t->fd = hk_trace_open(o->port, t->note, sizeof t->note);
+	return t->note;
+}
+
+int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size)
+{
+	unsigned port = (unsigned)sock_local_port(lfd);
+	struct tcp_segment seg;
+
+	if (t->fd == -1 || tcp_trace_next(t->fd, port, &seg, 20) != 1)
+		return 0;
+	tcp_segment_str(&seg, port, &t->isn, line, size);
+	return 1;
+}
+
+void hk_trace_stop(struct hk_trace *t)
+{
+	if (t->fd != -1)
+		close(t->fd);
+	t->fd = -1;
+}
+
+int hk_listener(struct hk_options *o, struct sockaddr_storage *addr,
+		struct hk_why *why)
+{
+	const char *call;
+	int fd, gai_err;
+
+	fd = hk_bind(o->host, o->port, addr, &gai_err, &call);
+	if (fd == -1 && !gai_err && errno == EADDRINUSE && !o->port_given) {
+		o->port = "0";
+		fd = hk_bind(o->host, o->port, addr, &gai_err, &call);
+	}
+	why->before = "";
+	why->host = o->host;
+	why->after[0] = '\0';
+	if (fd != -1)
+		return fd;
+	if (gai_err != 0) {
+		snprintf(why->after, sizeof why->after, ": %s",
+			 gai_strerror(gai_err));
+	} else if (errno == EADDRINUSE) {
+		why->before = "bind ";
+		snprintf(why->after, sizeof why->after, " port %s: Address"
+			 " already in use (another program listens there;"
+			 " try --port 0)", o->port);
+	} else if (strcmp(call, "bind") == 0) {
+		why->before = "bind ";
+		snprintf(why->after, sizeof why->after, " port %s: %s",
+			 o->port, strerror(errno));
+	} else {
+		why->host = "";
+		snprintf(why->after, sizeof why->after, "%s: %s", call,
+			 strerror(errno));
+	}
+	return fd;
+}
+
 /*
  * Wait up to ms for one more of the unfinished handshakes to end.
  * Returns the fd of one that did; -1 if none did; -2 if poll() failed.
@@ -236,6 +311,29 @@ void hk_server_ends(const struct hk_client *c, int n,
 		*established += strcmp(state, "ESTABLISHED") == 0;
 		*half += strcmp(state, "SYN_RECV") == 0;
 	}
+}
+
+int hk_start_clients(const struct sockaddr_storage *server,
+		     struct hk_client *c, int n, const char **call)
+{
+	socklen_t len;
+	int i, rc, einprogress = 0;
+
+	for (i = 0; i < n; i++) {
+		*call = "client socket";
+		c[i].fd = socket(server->ss_family, SOCK_STREAM, 0);
+		if (c[i].fd == -1 || sock_set_nonblock(c[i].fd, 1) == -1)
+			return -1;
+		*call = "connect";
+		rc = connect(c[i].fd, (const struct sockaddr *)server,
+			     hk_addr_len(server));
+		if (rc == -1 && errno != EINPROGRESS)
+			return -1;
+		einprogress += rc == -1;
+		len = sizeof c[i].addr;
+		getsockname(c[i].fd, (struct sockaddr *)&c[i].addr, &len);
+	}
+	return einprogress;
 }
 
 void hk_close_all(const struct hk_client *c, int n)

@@ -4,7 +4,8 @@
  * command line, the capture's setup, the listening socket's name lookup
  * and bind(), and the bookkeeping of many non-blocking clients at once.
  *
- * Rules as in sock_util: nothing here prints or exits.  The calls whose
+ * Rules as in sock_util: nothing here prints or exits (the usage text
+ * and the lines of a capture come back as text, for the program to print).  The calls whose
  * effect on the wire the lesson shows (listen(), connect(), accept(),
  * close()) stay in the lesson.
  */
@@ -13,6 +14,8 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include "tcp_trace.h"
 
 /* The most clients the demo opens at once (--clients M). */
 #define HK_MAX_CLIENTS 200
@@ -50,6 +53,9 @@ struct hk_bad_arg {
 int hk_parse_args(int argc, char **argv, struct hk_options *o,
 		  struct hk_bad_arg *bad);
 
+/* What `handshake --help` prints. */
+extern const char hk_usage[];
+
 /*
  * --trace: open a packet socket on lo (tcp_trace_open()); without
  * CAP_NET_RAW, move into a private network namespace and open it there
@@ -72,6 +78,47 @@ int hk_trace_open(const char *port, char *note, size_t size);
  */
 int hk_bind(const char *host, const char *port,
 	    struct sockaddr_storage *addr, int *gai_err, const char **call);
+
+/* --trace's capture, while the demo runs. */
+struct hk_trace {
+	int fd;			/* the packet socket, or -1: no capture */
+	struct tcp_isn isn;	/* the connection's first sequence numbers */
+	char note[1024];	/* what hk_trace_start() did */
+};
+
+/*
+ * If o asks for --trace, start the capture (hk_trace_open()): call it
+ * before opening any other socket.  Returns t->note, for the program to
+ * print after "--trace: ", or NULL (no --trace: t->fd is -1).
+ */
+const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o);
+
+/*
+ * The next segment captured by t to or from the listener lfd's port, as
+ * a line of text in line (the flags, sequence numbers relative to the
+ * first ones, the window: tcp_segment_str()).
+ * Returns 1, or 0 once none comes within 20 ms (or there is no capture).
+ */
+int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size);
+
+/* Stop the capture, if there is one. */
+void hk_trace_stop(struct hk_trace *t);
+
+/* Why hk_listener() failed, in three parts to print one after the
+ * other: "bind ", the host, " port 1234: Permission denied". */
+struct hk_why {
+	const char *before, *host;
+	char after[160];
+};
+
+/*
+ * Steps 1 and 2's machinery: hk_bind() to o->host and o->port.  When
+ * that port is taken and --port did not ask for it, the demo runs all
+ * the same: o->port becomes "0", and the kernel picks a free port.
+ * Returns the socket, or -1 with *why set (nothing is left open).
+ */
+int hk_listener(struct hk_options *o, struct sockaddr_storage *addr,
+		struct hk_why *why);
 
 /* The length connect() takes for addr, by its family. */
 socklen_t hk_addr_len(const struct sockaddr_storage *addr);
@@ -107,6 +154,16 @@ int hk_settle(const struct hk_client *c, int n, int ms);
 void hk_server_ends(const struct hk_client *c, int n,
 		    const struct sockaddr *server, int *established,
 		    int *half);
+
+/*
+ * Start n clients (at most HK_MAX_CLIENTS): for each a non-blocking
+ * socket that connect()s to server, as lesson 02's step 3 does for one.
+ * Returns how many connect() calls returned -1 with EINPROGRESS (the
+ * others returned 0), or -1 with errno and *call naming the step that
+ * failed ("client socket", "connect").
+ */
+int hk_start_clients(const struct sockaddr_storage *server,
+		     struct hk_client *c, int n, const char **call);
 
 /* Close the n clients' sockets. */
 void hk_close_all(const struct hk_client *c, int n);

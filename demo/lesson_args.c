@@ -55,8 +55,9 @@ enum lesson_mode lesson_args(int argc, char **argv, const char *arg,
 	return LESSON_CLIENT;
 }
 
-int lesson_connect(struct lesson_args *args)
+int lesson_connect(struct lesson_args *args, const char *refused)
 {
+	char hint[256] = "";
 	int fd, gai_err, saved;
 
 	fd = sock_connect(args->host, args->port, CONNECT_TIMEOUT_MS,
@@ -69,9 +70,14 @@ int lesson_connect(struct lesson_args *args)
 	}
 	if (fd == -1) {
 		saved = errno;
+		if (saved == ECONNREFUSED) {
+			strcpy(hint, " (");
+			snprintf(hint + 2, sizeof hint - 3, refused, args->port);
+			strcat(hint, ")");
+		}
 		snprintf(args->error, sizeof args->error,
-			 "connect %s port %s: %s", args->host, args->port,
-			 strerror(saved));
+			 "connect %s port %s: %s%s", args->host, args->port,
+			 strerror(saved), hint);
 		errno = saved;
 		return -1;
 	}

@@ -52,9 +52,12 @@ enum lesson_mode lesson_args(int argc, char **argv, const char *arg,
  * hang us.  Sets args->where to the peer's address.  Returns the
  * socket, or -1 with errno (ECONNREFUSED: nobody listens there; EINVAL:
  * the name did not resolve) and error set ("connect 127.0.0.1 port 1:
- * Connection refused", "nosuch: Name or service not known").
+ * Connection refused", "nosuch: Name or service not known").  A refused
+ * connection's error ends with refused, the lesson's hint, between
+ * parentheses, its %s replaced by the port: "(is a server running? try
+ * make lesson-04)".
  */
-int lesson_connect(struct lesson_args *args);
+int lesson_connect(struct lesson_args *args, const char *refused);
 
 /*
  * Parse a count of bytes: exactly the decimal numbers 0..4294967295

@@ -4,6 +4,8 @@
 #include "stream.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PIECE 65536	/* bytes a send_all() call: big enough to be fast */
@@ -42,4 +44,20 @@ ssize_t stream_verdict(int fd, char *buf, size_t size)
 
 	buf[got > 0 ? got : 0] = '\0';
 	return got;
+}
+
+const char *stream_send_why(const char *where, int err)
+{
+	static char why[SOCK_ADDRSTRLEN + 128];
+
+	if (err == EPIPE || err == ECONNRESET)
+		snprintf(why, sizeof why, "send %s: %s (the receiver closed the"
+			 " connection before reading everything)", where,
+			 strerror(err));
+	else if (err == EAGAIN || err == EWOULDBLOCK || err == ETIMEDOUT)
+		snprintf(why, sizeof why, "send %s: no room for 10 s (is the"
+			 " receiver reading?)", where);
+	else
+		snprintf(why, sizeof why, "send %s: %s", where, strerror(err));
+	return why;
 }

@@ -38,4 +38,12 @@ int stream_send(int fd, uint32_t len, stream_send_fn *send_all,
  */
 ssize_t stream_verdict(int fd, char *buf, size_t size);
 
+/*
+ * Why a stream_send() to where failed with errno err, as a line for the
+ * lesson to print: "send 127.0.0.1:1234: Broken pipe (the receiver
+ * closed the connection before reading everything)".  Returns the text,
+ * in a buffer of its own, which the next call overwrites.
+ */
+const char *stream_send_why(const char *where, int err);
+
 #endif /* STREAM_SEND_H */

@@ -12,6 +12,8 @@
  */
 #include "die.h"
 #include "sock_util.h"
+#include "sysctl.h"
+#include "well_known.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -46,56 +48,24 @@ static int parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
-/* A number from a /proc/sys file, or fallback where there is none. */
-static int sysctl_int(const char *path, int index, int fallback)
-{
-	FILE *f = fopen(path, "r");
-	int values[2] = { fallback, fallback };
+#define UNPRIV_START "net.ipv4.ip_unprivileged_port_start"
+#define LOCAL_RANGE  "net.ipv4.ip_local_port_range"
 
-	if (f == NULL)
-		return fallback;
-	if (fscanf(f, "%d %d", &values[0], &values[1]) < index + 1)
-		values[index] = fallback;
-	fclose(f);
-	return values[index];
-}
-
-#define UNPRIV_START "/proc/sys/net/ipv4/ip_unprivileged_port_start"
-#define LOCAL_RANGE  "/proc/sys/net/ipv4/ip_local_port_range"
-
-/* The notes' standard ports, known even where /etc/services is missing. */
-static const struct { unsigned port; const char *name; } well_known[] = {
-	{ 20, "ftp-data" }, { 21, "ftp" }, { 22, "ssh" },
-	{ 25, "smtp" }, { 80, "http" }, { 443, "https" },
-};
-#define N_WELL_KNOWN (sizeof well_known / sizeof well_known[0])
-
-/* The service name of a port: /etc/services first, then our table. */
+/* The service name of a port: /etc/services first (getservbyport(3)),
+ * then the notes' own table (demo/well_known.c). */
 static const char *service_name(unsigned port)
 {
 	struct servent *s = getservbyport(htons((uint16_t)port), "tcp");
-	size_t i;
 
-	if (s != NULL)
-		return s->s_name;
-	for (i = 0; i < N_WELL_KNOWN; i++)
-		if (well_known[i].port == port)
-			return well_known[i].name;
-	return NULL;
+	return s != NULL ? s->s_name : well_known_name(port);
 }
 
 /* The port of a service name, or -1 if neither source knows it. */
 static int service_port(const char *name)
 {
 	struct servent *s = getservbyname(name, "tcp");
-	size_t i;
 
-	if (s != NULL)
-		return ntohs((uint16_t)s->s_port);
-	for (i = 0; i < N_WELL_KNOWN; i++)
-		if (strcmp(well_known[i].name, name) == 0)
-			return (int)well_known[i].port;
-	return -1;
+	return s != NULL ? ntohs((uint16_t)s->s_port) : well_known_port(name);
 }
 
 /* Say what the system thinks of a port number. */

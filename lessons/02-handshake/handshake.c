@@ -1,21 +1,19 @@
 /*
  * handshake.c - lesson 02: watch TCP's three-way handshake happen.
  *
- *   handshake                  the demo: one connection opened and
- *                              closed, then a listener's queue filled
- *   handshake --backlog N --clients M
- *                              the same with listen(fd, N), M clients
- *   handshake --trace          also capture the segments on loopback
+ *   handshake [--backlog N] [--clients M] [--trace]    (see --help)
  *
+ * The demo opens and closes one connection, then fills a listener's
+ * accept queue: listen(fd, N) and M clients; --trace also captures the
+ * segments on loopback.
  * One process plays both ends, so it can ask the kernel for the TCP
  * state of every socket after every call: getsockopt(TCP_INFO) while
  * there is a descriptor, the kernel's connection table after close().
  * It shows that connect() sends the SYN, that the listening side's
  * kernel answers by itself, that a connection is ESTABLISHED before
  * anyone calls accept(), and what listen()'s backlog really bounds.
- * Run `make lesson-02`.  What is not the lesson's point (the options,
- * the capture's setup, bind(), polling many clients) is in
- * demo/handshake_kit.c.
+ * Run `make lesson-02`.  The machinery that is not the lesson's point
+ * (options, capture, bind(), many clients) is in demo/handshake_kit.c.
  */
 #include "die.h"
 #include "handshake_kit.h"
@@ -24,42 +22,14 @@
 #include "tcp_watch.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define SETTLE_MS 100	/* ample for any handshake on loopback */
 #define RETRY_MS  4000	/* a dropped SYN goes again after 1 s and 3 s */
 #define SA(ss)    ((const struct sockaddr *)(ss))
-
-static void usage(FILE *to)
-{
-	fprintf(to, "usage: handshake [--host HOST] [--port PORT]"
-		" [--backlog N] [--clients M] [--trace]\n"
-		"  --host HOST   listen on HOST (127.0.0.1; ::1, localhost)\n"
-		"  --port PORT   listen on PORT (1234; 0: the kernel picks)\n"
-		"  --backlog N   listen(fd, N) (10, as in the notes)\n"
-		"  --clients M   clients that fill the accept queue (N + 2;"
-		" 0: none)\n"
-		"  --trace       capture the segments (root, or a private"
-		" user namespace)\n");
-}
-
-static void parse_args(int argc, char **argv, struct hk_options *o)
-{
-	struct hk_bad_arg bad;
-
-	switch (hk_parse_args(argc, argv, o, &bad)) {
-	case HK_ARGS_HELP:
-		usage(stdout);
-		exit(0);
-	case HK_ARGS_BAD:
-		die_usage("%s%s%s", bad.before, bad.arg, bad.after);
-	}
-}
 
 static void say(const char *who, const char *state)
 {
@@ -76,43 +46,28 @@ static void say_queue(int lfd)
 	       queued, limit);
 }
 
-/* Print the segments to or from the listener's port captured since
- * the last call. */
-static void show_trace(int tfd, int lfd, struct tcp_isn *isn)
+/* The segments to or from the listener captured since the last call. */
+static void show_trace(struct hk_trace *t, int lfd)
 {
-	unsigned port = (unsigned)sock_local_port(lfd);
-	struct tcp_segment seg;
 	char line[128];
 
-	while (tfd != -1 && tcp_trace_next(tfd, port, &seg, 20) == 1)
-		printf("   captured %s\n",
-		       tcp_segment_str(&seg, port, isn, line, sizeof line));
+	while (hk_trace_line(t, lfd, line, sizeof line) == 1)
+		printf("   captured %s\n", line);
 }
 
 /* Steps 1 and 2: socket() and bind() to host:port, then listen(). */
 static int open_listener(struct hk_options *o, struct sockaddr_storage *srv)
 {
 	char where[SOCK_ADDRSTRLEN];
-	const char *call;
-	int fd, gai_err;
+	const char *asked = o->port;
+	struct hk_why why;
+	int fd = hk_listener(o, srv, &why);
 
-	fd = hk_bind(o->host, o->port, srv, &gai_err, &call);
-	if (fd == -1 && !gai_err && errno == EADDRINUSE && !o->port_given) {
-		/* The demo must run even beside a lesson 04 server. */
-		printf("(port %s is taken by another program: letting the"
-		       " kernel pick a free port)\n\n", o->port);
-		o->port = "0";
-		fd = hk_bind(o->host, o->port, srv, &gai_err, &call);
-	}
-	if (fd == -1 && gai_err != 0)
-		die("%s: %s", o->host, gai_strerror(gai_err));
-	if (fd == -1 && errno == EADDRINUSE)
-		die("bind %s port %s: Address already in use (another program"
-		    " listens there; try --port 0)", o->host, o->port);
-	if (fd == -1 && strcmp(call, "bind") == 0)
-		die("bind %s port %s:", o->host, o->port);
 	if (fd == -1)
-		die("%s:", call);
+		die("%s%s%s", why.before, why.host, why.after);
+	if (strcmp(o->port, asked) != 0)	/* beside a lesson 04 server */
+		printf("(port %s is taken by another program: letting the"
+		       " kernel pick a free port)\n\n", asked);
 	printf("1. socket() and bind() to %s\n",
 	       sock_addr_str(SA(srv), where, sizeof where));
 	say("listener", sock_tcp_state(fd));
@@ -125,12 +80,14 @@ static int open_listener(struct hk_options *o, struct sockaddr_storage *srv)
 	return fd;
 }
 
-/* A non-blocking socket connect()s, which sends the SYN.  Returns
- * connect()'s result: 0, or -1 with errno EINPROGRESS. */
-static int start_client(const struct sockaddr_storage *srv,
+/* Step 3: a client connect()s, non-blocking, which sends the SYN; and
+ * the state it leaves behind. */
+static void connect_one(const struct sockaddr_storage *srv,
 			struct hk_client *c)
 {
+	char where[SOCK_ADDRSTRLEN];
 	socklen_t len = sizeof c->addr;
+	const char *state;
 	int rc;
 
 	c->fd = socket(srv->ss_family, SOCK_STREAM, 0);
@@ -140,17 +97,7 @@ static int start_client(const struct sockaddr_storage *srv,
 	if (rc == -1 && errno != EINPROGRESS)
 		die("connect:");
 	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
-	return rc;
-}
-
-/* Step 3: the client's connect(), and the state it leaves behind. */
-static void connect_one(const struct sockaddr_storage *srv,
-			struct hk_client *c)
-{
-	char where[SOCK_ADDRSTRLEN];
-	int rc = start_client(srv, c);
-	const char *state = sock_tcp_state(c->fd);
-
+	state = sock_tcp_state(c->fd);
 	printf("3. A client connect()s from %s, non-blocking: it sends the"
 	       " SYN\n", sock_addr_str(SA(&c->addr), where, sizeof where));
 	printf("   connect() returned %s, and yet\n",
@@ -196,9 +143,8 @@ static int accept_one(int lfd, const struct sockaddr_storage *srv,
 	return fd;
 }
 
-/* Step 5: the client closes first, then the server.  A closed
- * descriptor cannot be asked, so each end's state after its close()
- * comes from the kernel's table, looked up by the 4-tuple. */
+/* Step 5: the client closes first, then the server.  A closed socket
+ * is looked up in the kernel's table instead, by the 4-tuple. */
 static void close_both(const struct hk_client *c, int afd,
 		       const struct sockaddr_storage *srv)
 {
@@ -238,10 +184,9 @@ static void tally(const struct hk_client *c, int n, int *done, int *waiting)
 	*waiting = n;
 }
 
-/* Once no handshake is in flight: the clients as they see themselves,
- * then as the server's table has them (a last ACK dropped on a full
- * queue makes the two differ), and the queue.  Returns how many
- * clients have not finished their handshake. */
+/* Once no handshake is in flight: the clients, their server ends (a
+ * last ACK dropped on a full queue makes the two differ), the queue.
+ * Returns how many clients have not finished their handshake. */
 static int say_clients(const struct hk_client *c, int n,
 		       const struct sockaddr_storage *srv, int lfd)
 {
@@ -268,12 +213,14 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 {
 	struct hk_client c[HK_MAX_CLIENTS];
 	char who[SOCK_ADDRSTRLEN];
-	int i, fd, afd, einprogress = 0;
+	const char *call;
+	int fd, afd, einprogress;
 
 	printf("\n6. Filling the accept queue: %d client(s), and nobody calls"
 	       " accept()\n", n);
-	for (i = 0; i < n; i++)
-		einprogress += start_client(srv, &c[i]) == -1;
+	einprogress = hk_start_clients(srv, c, n, &call);	/* as step 3 */
+	if (einprogress == -1)
+		die("%s:", call);
 	printf("   connect() returned -1, EINPROGRESS, for %d of %d\n",
 	       einprogress, n);
 	if (say_clients(c, n, srv, lfd) == 0) {
@@ -306,32 +253,35 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 int main(int argc, char **argv)
 {
 	struct hk_options o;
+	struct hk_bad_arg bad;
 	struct sockaddr_storage srv;
-	struct tcp_isn isn = { 0, 0, 0 };
+	struct hk_trace t;
 	struct hk_client c;
-	char note[1024];
-	int tfd = -1, lfd, afd;
+	int lfd, afd;
 
 	set_progname(argv[0]);
-	parse_args(argc, argv, &o);
+	switch (hk_parse_args(argc, argv, &o, &bad)) {
+	case HK_ARGS_HELP:
+		fputs(hk_usage, stdout);
+		return 0;
+	case HK_ARGS_BAD:
+		die_usage("%s%s%s", bad.before, bad.arg, bad.after);
+	}
 	printf("Lesson 02: the three-way handshake, step by step.  Every"
 	       " state shown is\nthe kernel's own: getsockopt(TCP_INFO), or"
 	       " its table of connections.\n\n");
-	if (o.trace) {	/* first: it may move us into a namespace */
-		tfd = hk_trace_open(o.port, note, sizeof note);
-		printf("--trace: %s\n\n", note);
-	}
+	if (hk_trace_start(&t, &o) != NULL)	/* first: it may unshare */
+		printf("--trace: %s\n\n", t.note);
 	lfd = open_listener(&o, &srv);
 	connect_one(&srv, &c);
 	afd = accept_one(lfd, &srv, &c);
-	show_trace(tfd, lfd, &isn);
+	show_trace(&t, lfd);
 	close_both(&c, afd, &srv);
-	show_trace(tfd, lfd, &isn);
+	show_trace(&t, lfd);
 	if (o.clients > 0)
 		fill_queue(lfd, &srv, o.clients);
-	show_trace(tfd, lfd, &isn);
+	show_trace(&t, lfd);
 	close(lfd);
-	if (tfd != -1)
-		close(tfd);
+	hk_trace_stop(&t);
 	return 0;
 }

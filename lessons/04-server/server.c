@@ -13,7 +13,9 @@
  */
 #include "die.h"
 #include "echo_demo.h"
+#include "server_args.h"
 #include "sock_util.h"
+#include "stop_signals.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -21,11 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t stop_signal;	/* set by on_stop() */
-static sigset_t wait_mask;	/* our signal mask, stop signals let in */
 
 static void usage(FILE *to)
 {
@@ -38,50 +36,17 @@ static void usage(FILE *to)
 		" --port 0: the kernel picks.\n");
 }
 
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-/*
- * SIGINT and SIGTERM set stop_signal.  They stay blocked except inside
- * pselect(), which lets them in while it waits: so they can only come
- * during a wait, which they end.  (A flag checked just before accept()
- * would miss a signal that came after the check: accept() would sleep.)
- */
-static void catch_stop_signals(void)
-{
-	struct sigaction sa;
-	sigset_t stops;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&stops);
-	sigaddset(&stops, SIGINT);
-	sigaddset(&stops, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stops, &wait_mask);
-}
-
 /* Sleep until fd is ready: to read (a client to accept(), bytes or EOF
- * to recv()), or if for_write, to take more bytes from send().
+ * to recv()), or if for_write, to take more bytes from send().  Only
+ * while it waits can Ctrl-C or SIGTERM come (demo/stop_signals.c).
  * Returns 1, or 0 if a stop signal came first. */
 static int wait_ready(int fd, int for_write)
 {
-	fd_set fds;
+	int ready = stop_wait(fd, for_write);
 
-	while (!stop_signal) {
-		FD_ZERO(&fds);
-		FD_SET(fd, &fds);
-		if (pselect(fd + 1, for_write ? NULL : &fds,
-			    for_write ? &fds : NULL, NULL, NULL, &wait_mask) > 0)
-			return 1;
-		if (errno != EINTR)
-			die("pselect:");
-	}
-	return 0;
+	if (ready == -1)
+		die("pselect:");
+	return ready;
 }
 
 /*
@@ -192,7 +157,7 @@ static void serve(int lfd)
 		bytes += n;
 	}
 	printf("stopped by %s: %lu client%s served, %lu bytes echoed\n",
-	       stop_signal == SIGINT ? "SIGINT" : "SIGTERM", clients,
+	       stop_signal() == SIGINT ? "SIGINT" : "SIGTERM", clients,
 	       clients == 1 ? "" : "s", bytes);
 }
 
@@ -217,7 +182,7 @@ static int demo(void)
 		die("fork:");
 	if (pid == 0) {
 		alarm(30);	/* never outlive a demo that went wrong */
-		catch_stop_signals();
+		stop_signals_catch();
 		serve(lfd);
 		close(lfd);
 		exit(0);
@@ -232,44 +197,27 @@ static int demo(void)
 
 int main(int argc, char **argv)
 {
-	const char *host = "127.0.0.1", *port = "1234";
+	struct server_args a;
 	char where[SOCK_ADDRSTRLEN];
-	uint16_t number, backlog = 10;
-	int i, lfd;
+	int lfd;
 
 	set_progname(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* a log: out line by line */
 	if (argc == 1)
 		return demo();
-	for (i = 1; i < argc; i += 2) {
-		const char *value = argv[i + 1];
-
-		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (value == NULL)
-			die_usage("bad arguments (see server --help)");
-		if (strcmp(argv[i], "--host") == 0) {
-			host = value;
-		} else if (strcmp(argv[i], "--port") == 0) {
-			if (sock_parse_port(value, &number) == -1)
-				die_usage("bad port '%s': a port is a number"
-					  " from 0 to 65535", value);
-			port = value;
-		} else if (strcmp(argv[i], "--backlog") == 0) {
-			/* 0..65535; the kernel caps it at somaxconn */
-			if (sock_parse_port(value, &backlog) == -1)
-				die_usage("bad backlog '%s': a number from 0"
-					  " to 65535", value);
-		} else {
-			die_usage("bad argument '%s' (see server --help)",
-				  argv[i]);
-		}
+	switch (server_args(argc, argv, &a)) {	/* demo/server_args.c */
+	case SERVER_HELP:
+		usage(stdout);
+		return 0;
+	case SERVER_USAGE:
+		die_usage("%s%s%s", a.why[0], a.why[1], a.why[2]);
+	case SERVER_RUN:
+		break;
 	}
 
-	catch_stop_signals();
-	lfd = open_listener(host, port, backlog);
+	if (stop_signals_catch() == -1)
+		die("sigaction:");
+	lfd = open_listener(a.host, a.port, a.backlog);
 	if (sock_local_str(lfd, where, sizeof where) == NULL)
 		die("getsockname:");
 	printf("listening on %s\n", where);

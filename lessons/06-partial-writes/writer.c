@@ -25,7 +25,6 @@
 #include <linux/sockios.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -185,38 +184,21 @@ static void demo(void)
 	early_close();
 }
 
-/* send_all() failed: say why, and what that usually means. */
-static void send_failed(const char *where)
-{
-	if (errno == EPIPE || errno == ECONNRESET)
-		die("send %s: %s (the receiver closed the connection before"
-		    " reading everything)", where, strerror(errno));
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT)
-		die("send %s: no room for 10 s (is the receiver reading?)",
-		    where);
-	die("send %s:", where);
-}
-
-/*
- * Send the stream with send_all() (demo/stream_send.c: the length,
- * then bytes bytes, 64 KiB at a time); end it (shutdown: the receiver
- * sees the end of the stream), then read the verdict the receiver sends
- * back (`peer check` does): sent is not received.
- */
+/* Send the stream with send_all() (demo/stream_send.c), end it
+ * (shutdown: the receiver sees its end), then read the verdict the
+ * receiver sends back (`peer check` does): sent is not received. */
 static void send_stream(struct lesson_args *a, uint32_t bytes)
 {
 	char verdict[160];
 	uint32_t sum;
 	ssize_t got;
-	int fd = lesson_connect(a);
+	int fd = lesson_connect(a, "is a receiver running? try"
+				" build/tools/peer --port %s check");
 
-	if (fd == -1 && errno == ECONNREFUSED)
-		die("%s (is a receiver running? try build/tools/peer --port"
-		    " %s check)", a->error, a->port);
 	if (fd == -1)
 		die("%s", a->error);
 	if (stream_send(fd, bytes, send_all, &sum) == -1)
-		send_failed(a->where);
+		die("%s", stream_send_why(a->where, errno));
 	printf("sent %u bytes to %s (checksum %08x)\n", (unsigned)bytes,
 	       a->where, (unsigned)sum);
 	shutdown(fd, SHUT_WR);

@@ -11,6 +11,7 @@
  * sent), print it and close.  Defaults: 127.0.0.1, port 1234, "Hello
  * tcp!".  Run `make lesson-03`.
  */
+#include "client_args.h"
 #include "die.h"
 #include "sock_util.h"
 
@@ -35,22 +36,6 @@ static void usage(FILE *to)
 		" prints the reply.\n"
 		"--timeout bounds the connect and each wait for the reply"
 		" (default 10).\n");
-}
-
-/* "0.5" -> 500: milliseconds for the bounds, from seconds. */
-static int parse_seconds(const char *text)
-{
-	char *end;
-	double s;
-
-	errno = 0;
-	s = strtod(text, &end);
-	/* strtod would also take spaces, a sign, "inf" and "nan". */
-	if (strchr("0123456789.", text[0]) == NULL || text[0] == '\0'
-	    || *end != '\0' || errno != 0 || !(s > 0) || s > 3600)
-		die_usage("bad timeout '%s': a number of seconds, such as 5"
-			  " or 0.5, at most 3600", text);
-	return s < 0.001 ? 1 : (int)(s * 1000 + 0.5);
 }
 
 /*
@@ -238,41 +223,27 @@ static int demo(void)
 
 int main(int argc, char **argv)
 {
-	const char *args[3] = { "127.0.0.1", "1234", "Hello tcp!" };
-	const char *value;
-	int timeout_ms = 10000, n = 0, i, fd;
-	uint16_t port;
+	struct client_args a;
+	int fd;
 
 	set_progname(argv[0]);
 	if (argc == 1)
 		return demo();
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--timeout") == 0) {
-			value = i + 1 < argc ? argv[++i] : "";
-			timeout_ms = parse_seconds(value);
-		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			die_usage("bad option '%s' (see client --help)",
-				  argv[i]);
-		} else if (n < 3) {
-			args[n++] = argv[i];
-		} else {
-			die_usage("too many arguments (see client --help)");
-		}
+	switch (client_args(argc, argv, &a)) {	/* demo/client_args.c */
+	case CLIENT_HELP:
+		usage(stdout);
+		return 0;
+	case CLIENT_USAGE:
+		die_usage("%s%s%s", a.why[0], a.why[1], a.why[2]);
+	case CLIENT_RUN:
+		break;
 	}
-	if (sock_parse_port(args[1], &port) == -1 || port == 0)
-		die_usage("bad port '%s': a port is a number from 1 to 65535",
-			  args[1]);
-	if (args[2][0] == '\0')
-		die_usage("empty message: there would be nothing to echo");
 
 	/* The notes' client: connect, send, receive the reply, close. */
-	fd = connect_to(args[0], args[1], timeout_ms);
+	fd = connect_to(a.host, a.port, a.timeout_ms);
 	show_ends(fd);
-	send_message(fd, args[2], strlen(args[2]));
-	receive_reply(fd, strlen(args[2]), timeout_ms);
+	send_message(fd, a.msg, strlen(a.msg));
+	receive_reply(fd, strlen(a.msg), a.timeout_ms);
 	close(fd);
 	return 0;
 }

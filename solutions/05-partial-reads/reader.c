@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -213,10 +212,9 @@ static void echo_back(struct lesson_args *a)
 	size_t len = strlen(a->arg);
 	static char buf[MAX_ECHO];
 	const char *why;
-	int fd = lesson_connect(a);
+	int fd = lesson_connect(a, "is a server running? try make"
+				" lesson-04");
 
-	if (fd == -1 && errno == ECONNREFUSED)
-		die("%s (is a server running? try make lesson-04)", a->error);
 	if (fd == -1)
 		die("%s", a->error);
 	if (sock_send_all(fd, a->arg, len) == -1)

@@ -1,0 +1,51 @@
+/* server_args.c - lesson 04's command line.  See server_args.h. */
+#include "server_args.h"
+#include "sock_util.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static enum server_mode bad(struct server_args *a, const char *before,
+			    const char *arg, const char *after)
+{
+	a->why[0] = before;
+	a->why[1] = arg;
+	a->why[2] = after;
+	return SERVER_USAGE;
+}
+
+enum server_mode server_args(int argc, char **argv, struct server_args *a)
+{
+	uint16_t number;
+	int i;
+
+	a->host = "127.0.0.1";
+	a->port = "1234";
+	a->backlog = 10;
+	for (i = 1; i < argc; i += 2) {
+		const char *value = argv[i + 1];
+
+		if (strcmp(argv[i], "--help") == 0)
+			return SERVER_HELP;
+		if (value == NULL)
+			return bad(a, "bad arguments (see server --help)", "",
+				   "");
+		if (strcmp(argv[i], "--host") == 0) {
+			a->host = value;
+		} else if (strcmp(argv[i], "--port") == 0) {
+			if (sock_parse_port(value, &number) == -1)
+				return bad(a, "bad port '", value, "': a port"
+					   " is a number from 0 to 65535");
+			a->port = value;
+		} else if (strcmp(argv[i], "--backlog") == 0) {
+			if (sock_parse_port(value, &number) == -1)
+				return bad(a, "bad backlog '", value,
+					   "': a number from 0 to 65535");
+			a->backlog = number;
+		} else {
+			return bad(a, "bad argument '", argv[i],
+				   "' (see server --help)");
+		}
+	}
+	return SERVER_RUN;
+}

@@ -1,0 +1,34 @@
+/*
+ * server_args.h - the command line of lesson 04's server:
+ *
+ *     server [--host HOST] [--port PORT] [--backlog N]
+ *     server --help
+ *
+ * read in order, the first mistake (or --help) ending the reading.
+ * Like sock_util, it never prints and never exits: it says what the
+ * command line asks for, or what is wrong with it, and the lesson
+ * decides what to print and how to end.
+ */
+#ifndef SERVER_ARGS_H
+#define SERVER_ARGS_H
+
+enum server_mode {
+	SERVER_RUN,	/* host, port and backlog are set */
+	SERVER_HELP,	/* --help: print the usage, exit 0 */
+	SERVER_USAGE	/* a usage error: print why[0..2] one after another */
+};
+
+struct server_args {
+	const char *host;	/* --host, default 127.0.0.1 */
+	const char *port;	/* --port, default 1234; 0: the kernel picks */
+	int backlog;		/* --backlog, default 10: 0..65535 (the
+				   kernel caps it at net.core.somaxconn) */
+	/* What is wrong, in three parts, so that an argument of any length
+	 * is shown whole: "bad port '", "70000", "': a port is ...". */
+	const char *why[3];
+};
+
+/* Read the command line into *a.  Returns what to do. */
+enum server_mode server_args(int argc, char **argv, struct server_args *a);
+
+#endif /* SERVER_ARGS_H */
