@@ -50,7 +50,7 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 	uint16_t port;
 	int i;
 
-	*o = (struct hk_options){ "127.0.0.1", "1234", 0, 10, -1, 0 };
+	*o = (struct hk_options){ "127.0.0.1", "1234", 0, 10, -1, 0, 0 };
 	for (i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = argv[i + 1];
 
@@ -59,6 +59,10 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 		if (strcmp(opt, "--trace") == 0) {
 			o->trace = 1;
 			continue;	/* it takes no value */
+		}
+		if (strcmp(opt, "--mermaid") == 0) {
+			o->mermaid = o->trace = 1;
+			continue;
 		}
 		if (!takes_value(opt))
 			return bad_arg(bad, "unknown argument '", opt,

@@ -25,6 +25,7 @@ struct hk_options {
 	int clients;	/* --clients M; unsaid, backlog + 2 (at most
 			   HK_MAX_CLIENTS): enough to overflow the queue */
 	int trace;	/* --trace */
+	int mermaid;	/* --mermaid: draw the capture (implies --trace) */
 };
 
 /*
@@ -44,7 +45,8 @@ struct hk_bad_arg {
 /*
  * Read handshake's options: --host HOST, --port PORT (0..65535),
  * --backlog N (0..65535), --clients M (0..HK_MAX_CLIENTS), --trace,
- * --help.  Stops at --help or at the first mistake.
+ * --mermaid (which implies --trace), --help.  Stops at --help or at
+ * the first mistake.
  * Returns HK_ARGS_OK, HK_ARGS_HELP or HK_ARGS_BAD.
  */
 int hk_parse_args(int argc, char **argv, struct hk_options *o,

@@ -6,6 +6,7 @@
  *   handshake --backlog N --clients M
  *                              the same with listen(fd, N), M clients
  *   handshake --trace          also capture the segments on loopback
+ *   handshake --trace --mermaid  and draw them as a mermaid diagram
  *
  * One process plays both ends, so it can ask the kernel for the TCP
  * state of every socket after every call: getsockopt(TCP_INFO) while
@@ -20,6 +21,7 @@
 #include "die.h"
 #include "handshake_kit.h"
 #include "sock_util.h"
+#include "tcp_mermaid.h"
 #include "tcp_trace.h"
 #include "tcp_watch.h"
 
@@ -38,14 +40,16 @@
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: handshake [--host HOST] [--port PORT]"
-		" [--backlog N] [--clients M] [--trace]\n"
+		" [--backlog N] [--clients M] [--trace [--mermaid]]\n"
 		"  --host HOST   listen on HOST (127.0.0.1; ::1, localhost)\n"
 		"  --port PORT   listen on PORT (1234; 0: the kernel picks)\n"
 		"  --backlog N   listen(fd, N) (10, as in the notes)\n"
 		"  --clients M   clients that fill the accept queue (N + 2;"
 		" 0: none)\n"
 		"  --trace       capture the segments (root, or a private"
-		" user namespace)\n");
+		" user namespace)\n"
+		"  --mermaid     and draw it as a mermaid diagram (implies"
+		" --trace)\n");
 }
 
 static void parse_args(int argc, char **argv, struct hk_options *o)
@@ -78,15 +82,18 @@ static void say_queue(int lfd)
 
 /* Print the segments to or from the listener's port captured since
  * the last call. */
-static void show_trace(int tfd, int lfd, struct tcp_isn *isn)
+static void show_trace(int tfd, int lfd, struct tcp_isn *isn,
+		       struct tcp_mermaid *m)
 {
 	unsigned port = (unsigned)sock_local_port(lfd);
 	struct tcp_segment seg;
 	char line[128];
 
-	while (tfd != -1 && tcp_trace_next(tfd, port, &seg, 20) == 1)
+	while (tfd != -1 && tcp_trace_next(tfd, port, &seg, 20) == 1) {
 		printf("   captured %s\n",
 		       tcp_segment_str(&seg, port, isn, line, sizeof line));
+		tcp_mermaid_add(m, &seg, port);
+	}
 }
 
 /* Steps 1 and 2: socket() and bind() to host:port, then listen(). */
@@ -308,6 +315,7 @@ int main(int argc, char **argv)
 	struct hk_options o;
 	struct sockaddr_storage srv;
 	struct tcp_isn isn = { 0, 0, 0 };
+	static struct tcp_mermaid m;	/* --mermaid: the segments captured */
 	struct hk_client c;
 	char note[1024];
 	int tfd = -1, lfd, afd;
@@ -324,12 +332,14 @@ int main(int argc, char **argv)
 	lfd = open_listener(&o, &srv);
 	connect_one(&srv, &c);
 	afd = accept_one(lfd, &srv, &c);
-	show_trace(tfd, lfd, &isn);
+	show_trace(tfd, lfd, &isn, &m);
 	close_both(&c, afd, &srv);
-	show_trace(tfd, lfd, &isn);
+	show_trace(tfd, lfd, &isn, &m);
 	if (o.clients > 0)
 		fill_queue(lfd, &srv, o.clients);
-	show_trace(tfd, lfd, &isn);
+	show_trace(tfd, lfd, &isn, &m);
+	if (o.mermaid)
+		tcp_mermaid_print(stdout, &m, tfd != -1);
 	close(lfd);
 	if (tfd != -1)
 		close(tfd);
