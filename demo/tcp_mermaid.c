@@ -121,8 +121,9 @@ void tcp_mermaid_print(FILE *to, const struct tcp_mermaid *m, int captured)
 	size_t i, k, n;
 
 	if (!captured) {
-		fprintf(to, "\n--mermaid: no diagram: --trace could not capture"
-			" here (see above), so no segment was seen\n");
+		fprintf(to, "\n--mermaid: no diagram: --trace could not"
+			" capture here (see above), so no segment was"
+			" seen\n");
 		return;
 	}
 	if (m->n == 0) {

@@ -58,7 +58,10 @@ shape() {
 			if (match(bare, /^ ? ? ?(```+|~~~+)/)) {
 				f = substr(bare, 1, RLENGTH)
 				sub(/^ */, "", f)
-				if (substr(f, 1, 1) == "~" || index(substr(bare, RLENGTH + 1), "`") == 0) {
+				info = substr(bare, RLENGTH + 1)
+				# the info string of a ``` fence has no `
+				if (substr(f, 1, 1) == "~" ||
+				    index(info, "`") == 0) {
 					fence = f; start = NR; body = $0 "\n"
 					next
 				}
@@ -94,51 +97,66 @@ say() {
 
 # Compare one pair: en and ru are the paths.
 compare() {
-	local en=$1 ru=$2 se sr
+	local en=$1 ru=$2 se sr i n
+	local -a he hr be br
+	local diff
 	se=$(shape "$en") sr=$(shape "$ru")
 
 	grep -q '^L1 .*](README\.ru\.md)' <<<"$se" ||
-		say "$en:1: line 1 does not link to README.ru.md (e.g. [Русский](README.ru.md) · English)"
+		say "$en:1: line 1 does not link to README.ru.md" \
+			"(e.g. [Русский](README.ru.md) · English)"
 	grep -q '^L1 .*](README\.md)' <<<"$sr" ||
-		say "$ru:1: line 1 does not link to README.md (e.g. [English](README.md) · Русский)"
+		say "$ru:1: line 1 does not link to README.md" \
+			"(e.g. [English](README.md) · Русский)"
 
-	# Headings: the levels, in order.
-	local he hr
-	he=$(awk '$1 == "H"' <<<"$se") hr=$(awk '$1 == "H"' <<<"$sr")
-	if [[ $(cut -d' ' -f3 <<<"$he") != "$(cut -d' ' -f3 <<<"$hr")" ]]; then
-		say "$ru: its sections differ from $en's: $(grep -c . <<<"$hr") headings against $(grep -c . <<<"$he")$(
-			paste -d' ' <(cut -d' ' -f2,3 <<<"$he") <(cut -d' ' -f2,3 <<<"$hr") |
-				awk 'NF < 4 || $2 != $4 {
-					printf ", the first that differs: %s",
-						NF < 4 ? "one has no heading where the other has" : \
-						"line " $1 " (level " $2 ") against line " $3 " (level " $4 ")"
-					exit }')"
-	fi
+	# Headings, "LINE LEVEL": the levels, in order.
+	mapfile -t he < <(awk '$1 == "H" { print $2, $3 }' <<<"$se")
+	mapfile -t hr < <(awk '$1 == "H" { print $2, $3 }' <<<"$sr")
+	n=$((${#he[@]} > ${#hr[@]} ? ${#he[@]} : ${#hr[@]}))
+	for ((i = 0; i < n; i++)); do
+		[[ -n ${he[i]:-} && -n ${hr[i]:-} &&
+			${he[i]#* } == "${hr[i]#* }" ]] && continue
+		if [[ -z ${he[i]:-} || -z ${hr[i]:-} ]]; then
+			diff="one has a heading where the other has none"
+		else
+			diff="line ${he[i]% *} (level ${he[i]#* })"
+			diff+=" against line ${hr[i]% *} (level ${hr[i]#* })"
+		fi
+		say "$ru: its sections differ from $en's: ${#hr[@]} headings" \
+			"against ${#he[@]}, the first that differs: $diff"
+		break
+	done
 
-	# Code blocks: each, byte for byte, in order.
-	local be br ne nr
-	be=$(awk '$1 == "B"' <<<"$se") br=$(awk '$1 == "B"' <<<"$sr")
-	ne=$(grep -c . <<<"$be") nr=$(grep -c . <<<"$br")
-	[[ -n $be ]] || ne=0
-	[[ -n $br ]] || nr=0
-	((ne == nr)) ||
-		say "$ru: $nr code blocks, $en has $ne"
-	paste -d' ' <(printf '%s\n' "$be") <(printf '%s\n' "$br") |
-		awk -v en="$en" -v ru="$ru" '
-		NF >= 8 && $4 != $8 {
-			printf "%s:%s: code block %d differs from %s:%s (its twin must be byte for byte the same)\n", ru, $6, $3, en, $2
-		}
-		$5 == "unclosed" || $9 == "unclosed" {
-			printf "%s: code block %d is not closed\n", ($5 == "unclosed" ? en : ru), $3
-		}' >"$tmp"
-	if [[ -s $tmp ]]; then
-		cat "$tmp"
-		problems=$((problems + $(wc -l <"$tmp")))
-	fi
+	# Code blocks, "B LINE N HEX [unclosed]": each, byte for byte, in
+	# order.
+	mapfile -t be < <(awk '$1 == "B"' <<<"$se")
+	mapfile -t br < <(awk '$1 == "B"' <<<"$sr")
+	((${#be[@]} == ${#br[@]})) ||
+		say "$ru: ${#br[@]} code blocks, $en has ${#be[@]}"
+	unclosed "$en" "${be[@]}"
+	unclosed "$ru" "${br[@]}"
+	for ((i = 0; i < ${#be[@]} && i < ${#br[@]}; i++)); do
+		local -a e r
+		read -ra e <<<"${be[i]}"
+		read -ra r <<<"${br[i]}"
+		[[ ${e[3]} == "${r[3]}" ]] ||
+			say "$ru:${r[1]}: code block $((i + 1)) differs" \
+				"from $en:${e[1]} (its twin must be byte for" \
+				"byte the same)"
+	done
 }
 
-tmp=$(mktemp) || exit 1
-trap 'rm -f "$tmp"' EXIT
+# unclosed FILE RECORD...: a code block with no closing fence.
+unclosed() {
+	local file=$1 rec
+	shift
+	for rec in "$@"; do
+		[[ $rec == *' unclosed' ]] || continue
+		rec=${rec#B }
+		say "$file:${rec%% *}: a code block that is never closed"
+	done
+}
+
 pairs=0
 while IFS= read -r -d '' f; do
 	f=${f#./}
@@ -161,7 +179,9 @@ done < <(find . \( -name .git -o -path ./build \) -prune -o \
 	\( -name README.md -o -name README.ru.md \) -type f -print0 | sort -z)
 
 if ((problems > 0)); then
-	echo "twins: $problems difference(s) between the READMEs and their Russian twins"
+	echo "twins: $problems difference(s) between the READMEs and their" \
+		"Russian twins"
 	exit 1
 fi
-echo "twins: $pairs README(s), each with its Russian twin: same sections, same code blocks"
+echo "twins: $pairs README(s), each with its Russian twin: same sections," \
+	"same code blocks"
