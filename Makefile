@@ -56,7 +56,7 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats
+EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -215,7 +215,7 @@ export UBSAN_OPTIONS := $(SAN_OPTIONS):print_stacktrace=1$(if $(UBSAN_OPTIONS),:
 TEST_WRAP := tests/gates/sanitizers.bash
 endif
 
-## make lint            every source through gcc and clang -Werror, cppcheck, shellcheck
+## make lint            every source through gcc and clang -Werror, cppcheck, shellcheck; README twins
 # -Wconversion -Wsign-conversion are in: the toolkit is clean under them,
 # and byte counts (ssize_t, size_t) and ports (uint16_t) are where socket
 # code truncates silently.  Only lint uses them: a student's `make` keeps

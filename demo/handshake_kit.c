@@ -20,14 +20,16 @@
 
 const char hk_usage[] =
 	"usage: handshake [--host HOST] [--port PORT]"
-	" [--backlog N] [--clients M] [--trace]\n"
+	" [--backlog N] [--clients M] [--trace [--mermaid]]\n"
 	"  --host HOST   listen on HOST (127.0.0.1; ::1, localhost)\n"
 	"  --port PORT   listen on PORT (1234; 0: the kernel picks)\n"
 	"  --backlog N   listen(fd, N) (10, as in the notes)\n"
 	"  --clients M   clients that fill the accept queue (N + 2;"
 	" 0: none)\n"
 	"  --trace       capture the segments (root, or a private"
-	" user namespace)\n";
+	" user namespace)\n"
+	"  --mermaid     and draw it as a mermaid diagram (implies"
+	" --trace)\n";
 
 /* text as a number from 0 to max, or -1 if it is anything else. */
 static int count(const char *text, long max)
@@ -61,7 +63,7 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 	uint16_t port;
 	int i;
 
-	*o = (struct hk_options){ "127.0.0.1", "1234", 0, 10, -1, 0 };
+	*o = (struct hk_options){ "127.0.0.1", "1234", 0, 10, -1, 0, 0 };
 	for (i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = argv[i + 1];
 
@@ -70,6 +72,10 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 		if (strcmp(opt, "--trace") == 0) {
 			o->trace = 1;
 			continue;	/* it takes no value */
+		}
+		if (strcmp(opt, "--mermaid") == 0) {
+			o->mermaid = o->trace = 1;
+			continue;
 		}
 		if (!takes_value(opt))
 			return bad_arg(bad, "unknown argument '", opt,
@@ -185,7 +191,9 @@ out_free:
 const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o)
 {
 	memset(&t->isn, 0, sizeof t->isn);
+	memset(&t->drawn, 0, sizeof t->drawn);
 	t->fd = -1;
+	t->mermaid = o->mermaid;
 	if (!o->trace)
 		return NULL;
 	t->fd = hk_trace_open(o->port, t->note, sizeof t->note);
@@ -200,7 +208,15 @@ int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size)
 	if (t->fd == -1 || tcp_trace_next(t->fd, port, &seg, 20) != 1)
 		return 0;
 	tcp_segment_str(&seg, port, &t->isn, line, size);
+	if (t->mermaid)
+		tcp_mermaid_add(&t->drawn, &seg, port);
 	return 1;
+}
+
+void hk_trace_mermaid(const struct hk_trace *t)
+{
+	if (t->mermaid)
+		tcp_mermaid_print(stdout, &t->drawn, t->fd != -1);
 }
 
 void hk_trace_stop(struct hk_trace *t)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "tcp_mermaid.h"
 #include "tcp_trace.h"
 
 /* The most clients the demo opens at once (--clients M). */
@@ -28,6 +29,7 @@ struct hk_options {
 	int clients;	/* --clients M; unsaid, backlog + 2 (at most
 			   HK_MAX_CLIENTS): enough to overflow the queue */
 	int trace;	/* --trace */
+	int mermaid;	/* --mermaid: draw the capture (implies --trace) */
 };
 
 /*
@@ -47,7 +49,8 @@ struct hk_bad_arg {
 /*
  * Read handshake's options: --host HOST, --port PORT (0..65535),
  * --backlog N (0..65535), --clients M (0..HK_MAX_CLIENTS), --trace,
- * --help.  Stops at --help or at the first mistake.
+ * --mermaid (which implies --trace), --help.  Stops at --help or at
+ * the first mistake.
  * Returns HK_ARGS_OK, HK_ARGS_HELP or HK_ARGS_BAD.
  */
 int hk_parse_args(int argc, char **argv, struct hk_options *o,
@@ -84,6 +87,8 @@ struct hk_trace {
 	int fd;			/* the packet socket, or -1: no capture */
 	struct tcp_isn isn;	/* the connection's first sequence numbers */
 	char note[1024];	/* what hk_trace_start() did */
+	int mermaid;		/* --mermaid: keep what is captured ... */
+	struct tcp_mermaid drawn;	/* ... here, for hk_trace_mermaid() */
 };
 
 /*
@@ -100,6 +105,10 @@ const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o);
  * Returns 1, or 0 once none comes within 20 ms (or there is no capture).
  */
 int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size);
+
+/* With --mermaid, print what was captured as a mermaid diagram
+ * (tcp_mermaid_print()); call it before hk_trace_stop(). */
+void hk_trace_mermaid(const struct hk_trace *t);
 
 /* Stop the capture, if there is one. */
 void hk_trace_stop(struct hk_trace *t);

@@ -232,3 +232,117 @@ assert_handshake_captured() {
 	refute_line --partial "captured"
 	assert_line --regexp '^   client: TIME_WAIT \('
 }
+
+# --mermaid: the diagram's arrows must be the captured segments, in the
+# order captured.  From the "captured" lines (absolute numbers) this
+# works out each arrow anew: the clients numbered C1, C2 ... by their
+# first segment, the server S; seq and ack relative to the connection's
+# x (its client's SYN) and y (the server's SYN-ACK).  Then the two lists
+# must be equal, line for line.
+assert_mermaid_is_capture() {
+	local line server= want=() got=() in_block=0
+	local re='^ +captured +([0-9]+) > ([0-9]+) +([A-Z,]+) +seq=([0-9]+)[^a]*(ack=([0-9]+))?'
+	declare -A id x y
+	local n=0 sport dport flags seq ack client from_client rs arrow
+	for line in "${lines[@]}"; do
+		[[ $line =~ ^1\.\ socket\(\)\ and\ bind\(\)\ to\ .*:([0-9]+)$ ]] &&
+			server=${BASH_REMATCH[1]}
+	done
+	[[ -n $server ]] || fail "no server port in step 1"
+	rel() {	# rel VALUE BASE NAME: x, x+3, or VALUE when BASE is unknown
+		if [[ -z $2 ]]; then
+			echo "$1"
+		elif (((($1 - $2 + 4294967296) % 4294967296) == 0)); then
+			echo "$3"
+		else
+			echo "$3+$(((($1 - $2) + 4294967296) % 4294967296))"
+		fi
+	}
+	for line in "${lines[@]}"; do
+		[[ $line =~ $re ]] || continue
+		sport=${BASH_REMATCH[1]} dport=${BASH_REMATCH[2]}
+		flags=${BASH_REMATCH[3]} seq=${BASH_REMATCH[4]}
+		ack=${BASH_REMATCH[6]:-}
+		from_client=0
+		[[ $dport == "$server" ]] && from_client=1
+		client=$sport
+		((from_client)) || client=$dport
+		[[ -n ${id[$client]:-} ]] || id[$client]=C$((++n))
+		[[ $flags == SYN && $from_client == 1 && -z ${x[$client]:-} ]] &&
+			x[$client]=$seq
+		[[ $flags == SYN,ACK && $from_client == 0 && -z ${y[$client]:-} ]] &&
+			y[$client]=$seq
+		if ((from_client)); then
+			rs=$(rel "$seq" "${x[$client]:-}" x)
+			arrow="${id[$client]}->>S: $flags seq=$rs"
+			[[ -z $ack ]] || arrow+=" ack=$(rel "$ack" "${y[$client]:-}" y)"
+		else
+			rs=$(rel "$seq" "${y[$client]:-}" y)
+			arrow="S->>${id[$client]}: $flags seq=$rs"
+			[[ -z $ack ]] || arrow+=" ack=$(rel "$ack" "${x[$client]:-}" x)"
+		fi
+		want+=("    $arrow")
+	done
+	((${#want[@]} >= 7)) || fail "fewer than 7 captured segments"
+	for line in "${lines[@]}"; do
+		case $in_block:$line in
+		0:'```mermaid') in_block=1 ;;
+		1:'```') in_block=2 ;;
+		1:*'->>'*) got+=("$line") ;;
+		esac
+	done
+	assert_equal "$in_block" 2	# one block, closed
+	assert_line --index "$(($(printf '%s\n' "${lines[@]}" |
+		grep -n -m1 -x '```mermaid' | cut -d: -f1)))" "sequenceDiagram"
+	assert_line "    participant S as server port $server"
+	for client in "${!id[@]}"; do
+		assert_line "    participant ${id[$client]} as client port $client"
+	done
+	assert_equal "$(printf '%s\n' "${got[@]}")" "$(printf '%s\n' "${want[@]}")"
+	# The hand-drawn diagram's handshake and closing, for real.
+	assert_equal "$(printf '%s\n' "${got[@]:0:7}")" "$(printf '%s\n' \
+		'    C1->>S: SYN seq=x' \
+		'    S->>C1: SYN,ACK seq=y ack=x+1' \
+		'    C1->>S: ACK seq=x+1 ack=y+1' \
+		'    C1->>S: FIN,ACK seq=x+1 ack=y+1' \
+		'    S->>C1: ACK seq=y+1 ack=x+2' \
+		'    S->>C1: FIN,ACK seq=y+1 ack=x+2' \
+		'    C1->>S: ACK seq=x+2 ack=y+2')"
+}
+
+@test "--trace --mermaid as root: the diagram's arrows are the captured segments, in order" {
+	[[ $(id -u) == 0 ]] || skip "needs root (a packet socket needs CAP_NET_RAW)"
+	run handshake --port 0 --backlog 1 --clients 3 --trace --mermaid
+	assert_success
+	assert_line "--trace: capturing on lo with a packet socket"
+	assert_line --regexp '^--mermaid: the [0-9]+ segment\(s\) captured, as a mermaid diagram; paste it into$'
+	assert_mermaid_is_capture
+	assert_line "    participant C4 as client port $(sed -n \
+		's/^ *captured \([0-9]*\) > [0-9]* *SYN .*/\1/p' <<<"$output" |
+		uniq | sed -n 4p)"
+}
+
+@test "--mermaid as an ordinary user: a private network namespace, the same diagram" {
+	require unshare
+	require_unprivileged "$PROG"
+	unprivileged unshare -rn true 2>/dev/null ||
+		skip "this system does not let ordinary users have user namespaces"
+	run unprivileged "$PROG" --port 0 --clients 0 --mermaid
+	assert_success
+	assert_line --index 2 --partial "so this process moved into a private network"
+	assert_mermaid_is_capture
+	refute_line --partial "participant C2"
+}
+
+@test "--mermaid where nothing can be captured: says why, draws nothing, carries on" {
+	require unshare
+	require_unprivileged "$PROG"
+	local jail=(unshare -U)
+	unprivileged unshare -U true 2>/dev/null || jail=()
+	run unprivileged "${jail[@]}" "$PROG" --port 0 --clients 0 --trace --mermaid
+	assert_success
+	assert_line --index 2 "--trace: cannot capture here."
+	assert_line "--mermaid: no diagram: --trace could not capture here (see above), so no segment was seen"
+	refute_line '```mermaid'
+	assert_line --regexp '^   client: TIME_WAIT \('
+}

@@ -1,11 +1,11 @@
 /*
  * handshake.c - lesson 02: watch TCP's three-way handshake happen.
  *
- *   handshake [--backlog N] [--clients M] [--trace]    (see --help)
+ *   handshake [--backlog N] [--clients M] [--trace [--mermaid]]
  *
  * The demo opens and closes one connection, then fills a listener's
  * accept queue: listen(fd, N) and M clients; --trace also captures the
- * segments on loopback.
+ * segments on loopback, and --mermaid draws them.
  * One process plays both ends, so it can ask the kernel for the TCP
  * state of every socket after every call: getsockopt(TCP_INFO) while
  * there is a descriptor, the kernel's connection table after close().
@@ -281,6 +281,7 @@ int main(int argc, char **argv)
 	if (o.clients > 0)
 		fill_queue(lfd, &srv, o.clients);
 	show_trace(&t, lfd);
+	hk_trace_mermaid(&t);
 	close(lfd);
 	hk_trace_stop(&t);
 	return 0;

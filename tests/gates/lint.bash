@@ -5,7 +5,10 @@
 #      lint warnings (LINT_WARNINGS, from the Makefile);
 #   2. cppcheck on common/, lessons/, solutions/ (and bench/, tests/*.c);
 #   3. shellcheck on every script (tests/*.bash, .ci/run, bench/*.bash)
-#      and on the bats files (shellcheck reads bats since 0.7).
+#      and on the bats files (shellcheck reads bats since 0.7);
+#   4. every README.md and its Russian twin README.ru.md: both there,
+#      linked from line 1, same sections, same code blocks byte for byte
+#      (tests/gates/twins.bash).
 #
 # The Makefile passes what to check in the environment: LINT_SRCS,
 # LINT_SCRIPTS, LINT_BATS, LINT_CPPFLAGS, LINT_WARNINGS.  A missing tool
@@ -13,7 +16,7 @@
 # which package to install.
 set -uo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 1
 out=build/lint
 read -ra srcs <<<"${LINT_SRCS:?run this through make lint}"
@@ -136,6 +139,15 @@ fi
 if ((shell_ok)); then
 	say "  ${#scripts[@]} scripts and ${#bats_files[@]} bats files clean"
 else
+	problems=$((problems + 1))
+fi
+
+# ---- 4. the READMEs and their Russian twins
+say "README.md and README.ru.md twins"
+if twins=$(tests/gates/twins.bash 2>&1); then
+	say "  ${twins#twins: }"
+else
+	printf "%s\n" "$twins" | sed "s/^/  /"
 	problems=$((problems + 1))
 fi
 
