@@ -64,13 +64,27 @@ BATS := tests/bats.bash
 .DELETE_ON_ERROR:
 .PHONY: all help clean test test-starters check grade
 
+# A quiet build: one short line a file ("CC lessons/01-ports/ports.c"),
+# the compiler's warnings and errors as it prints them; `make V=1` shows
+# the full commands (the Linux kernel's and git's convention).  The
+# libraries' objects are not the student's: their archive's line stands
+# for them (so `make lesson-01` on a clean clone says 5 lines before the
+# demo).  $(call quiet,WHAT,FILE) goes first on a recipe's line.
+V ?= 0
+ifeq ($(V),1)
+quiet =
+else
+quiet = @printf '%s %s\n' $(1) $(2);
+endif
+lib_src = $(filter common/% demo/%,$(1))
+
 ## make                 build every starter, every solution and the tools
 all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
 
 # Every object from its source, with header dependencies (-MMD -MP).
 $(OUT)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
+	$(if $(call lib_src,$<),$(if $(quiet),@),$(call quiet,CC,$<))$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
 		-c $< -o $@
 
 # Each library from the objects of its folder.
@@ -78,11 +92,11 @@ $(LIBCOMMON): $(patsubst %.c,$(OUT)/%.o,$(wildcard common/*.c))
 $(LIBDEMO): $(patsubst %.c,$(OUT)/%.o,$(wildcard demo/*.c))
 $(LIBCOMMON) $(LIBDEMO):
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 # A program is its own object plus what it uses of the libraries.
 $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
@@ -94,7 +108,7 @@ SHORTIO_SO := $(OUT)/tools/shortio.so
 all: $(SHORTIO_SO)
 $(SHORTIO_SO): tools/shortio.c
 	@mkdir -p $(@D)
-	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
 		$(LDFLAGS) $< -ldl -o $@
 ## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
 ifneq ($(SHORTIO),)
@@ -119,11 +133,11 @@ variant_flags = -std=c11 $(WARNINGS) -D_POSIX_C_SOURCE=200809L \
 	$(if $(filter fortify,$(word 2,$(subst -, ,$(1)))),-O2 -D_FORTIFY_SOURCE=2,-O0)
 $(OUT)/tests/shortio/shortio-%.so: tools/shortio.c
 	@mkdir -p $(@D)
-	$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
+	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
 		-o $@ 2>$@.log || { cat $@.log; exit 1; }
 $(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
 	@mkdir -p $(@D)
-	$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
+	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
 		{ cat $@.log; exit 1; }
 
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
@@ -174,7 +188,7 @@ test-starters: all
 GRADE_ESCAPE := $(OUT)/grader/escape
 all: $(GRADE_ESCAPE)
 $(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
 grade grade-all:
 	@env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
@@ -256,7 +270,7 @@ BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
 # at link time (see bench/throughput.c).
 $(OUT)/bench/throughput: LDFLAGS += -Wl,--wrap=send,--wrap=recv
 $(BENCH_PROGS): %: %.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 bench: all $(BENCH_PROGS)
 	@bench/run.bash
 .PHONY: lint memcheck soak bench
