@@ -56,7 +56,7 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats
+EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/student.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -140,9 +140,19 @@ $(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
 	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
 		{ cat $@.log; exit 1; }
 
+# The student's loop (check, progress, watch, hint, reset) is
+# tools/student.bash: it runs the grader (grader/score.bash, which needs
+# the solutions, the tools and the grader's escape) and keeps each
+# lesson's result with a hash of its program, for make progress.
+STUDENT = LESSONS='$(LESSONS)' MAKE='$(MAKE)' tools/student.bash
+CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(OUT)/grader/escape
+
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
 ## make solution-NN     the same with the reference solution
 ## make check-NN        run lesson NN's tests against your lesson: "am I done?"
+## make watch-NN        re-check lesson NN every time you save it (make watch: any lesson)
+## make hint-NN         the next hint for lesson NN, one at a time (N=2: hint 2 again)
+## make reset-NN        lesson NN's untouched starter back; yours is saved under build/reset/
 define lesson_rules
 lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
@@ -150,22 +160,41 @@ solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
 check-$(1): all
 	@LAB=lessons $$(TEST_WRAP) $(BATS) tests/$(call lesson_of,$(1)).bats
-.PHONY: lesson-$(1) solution-$(1) check-$(1)
+watch-$(1): $(CHECK_DEPS)
+	@$$(STUDENT) watch $(call lesson_of,$(1))
+hint-$(1):
+	@$$(STUDENT) hint $(call lesson_of,$(1)) $$(N)
+reset-$(1):
+	@$$(STUDENT) reset $(call lesson_of,$(1)) $$(FROM)
+.PHONY: lesson-$(1) solution-$(1) check-$(1) watch-$(1) hint-$(1) reset-$(1)
 endef
 $(foreach l,$(LESSONS),$(eval $(call lesson_rules,$(firstword $(subst -, ,$(l))))))
 
 # Any other number: say so instead of "No rule to make target".
-lesson-% solution-% check-%:
+lesson-% solution-% check-% watch-% hint-% reset-%:
 	@echo "make: there is no lesson $* here; the lessons are: $(LESSONS)" >&2
 	@exit 2
 
-## make check           every lesson of your tree, ending in a score table
+## make check           every lesson of your tree, ending in a score table and what to do next
+## make progress        that table again, re-running only the lessons changed since
+## make watch           re-check the lesson whose file you save, every time (Ctrl-C stops)
 # A lesson that does not compile scores 0 without stopping the others:
 # each starter is linked anew (no stale binary is graded), keeping going.
-check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
+check: $(CHECK_DEPS)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
-	@LAB=lessons $(TEST_WRAP) grader/score.bash --hints $(LESSONS)
+	@LAB=lessons $(TEST_WRAP) $(STUDENT) check
+progress: $(CHECK_DEPS)
+	@LAB=lessons $(TEST_WRAP) $(STUDENT) progress
+watch: $(CHECK_DEPS)
+	@$(STUDENT) watch
+.PHONY: progress watch
+# reset-NN's copy of each untouched starter, for a folder that is not a
+# git checkout: taken when the lesson is first built, never refreshed.
+$(foreach l,$(LESSONS),$(eval $(call bin_of,lessons,$(l)): | \
+	build/starters/$(l)/$(call prog_of,$(l)).c))
+build/starters/%: | lessons/%
+	@mkdir -p $(@D) && cp $| $@
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all $(SHORTIO_TESTS)
@@ -244,7 +273,7 @@ LINT_SRCS := $(sort $(wildcard common/*.c demo/*.c tools/*.c grader/*.c \
 	bench/*.c tests/*.c) \
 	$(foreach l,$(LESSONS),$(wildcard lessons/$(l)/*.c solutions/$(l)/*.c)))
 LINT_SCRIPTS := $(wildcard tests/*.bash tests/gates/*.bash grader/*.bash \
-	bench/*.bash .ci/run)
+	tools/*.bash bench/*.bash .ci/run)
 LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS)
 lint:
 	@LINT_SRCS="$(LINT_SRCS)" LINT_SCRIPTS="$(LINT_SCRIPTS)" \
