@@ -288,11 +288,11 @@ cmd_hint() {
 	count=$(hint_count "$lesson") seen=$(seen "$lesson")
 	((count > 0)) || die "lessons/$lesson/hints.txt holds no hint"
 	if [[ -n $want ]]; then
-		[[ $want =~ ^[0-9]+$ ]] && ((10#$want >= 1 && 10#$want <= count)) ||
-			{
-				echo "$me: N is a hint's number, 1 to $count" >&2
-				exit 2
-			}
+		if ! [[ $want =~ ^[0-9]+$ ]] ||
+			((10#$want < 1 || 10#$want > count)); then
+			echo "$me: N is a hint's number, 1 to $count" >&2
+			exit 2
+		fi
 		want=$((10#$want))
 	elif ((seen >= count)); then
 		echo "No more hints for lesson $lesson: you have seen all $count."
@@ -356,7 +356,8 @@ cmd_reset() {
 	while [[ -e $saved ]]; do	# two resets in one second
 		n=$((n + 1)) saved=$LAB_OUT/reset/$lesson/$when-$n
 	done
-	mkdir -p "$saved" && cp -p "$src" "$saved/" || die "cannot save $src"
+	{ mkdir -p "$saved" && cp -p "$src" "$saved/"; } ||
+		die "cannot save $src"
 	cat "$starter" >"$src" || die "cannot write $src"
 	echo "Your version is saved as ${saved#"$root"/}/${src##*/}"
 	echo "$src is the untouched starter again, from $from."
