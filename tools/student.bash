@@ -424,7 +424,14 @@ first_failure() {
 	awk -v k="$2" '
 		$0 ~ "^not ok " k " " { on = 1; next }
 		on && /^(not )?ok / { exit }
-		on && /^#/ { sub(/^# ?/, ""); print "    " $0; if (++n == 40) exit }
+		on && /^#/ {
+			sub(/^# ?/, "")
+			if ($0 ~ /^(--)?[[:space:]]*$/) { held++; next }
+			if (n > 0) for (; held > 0; held--) print ""
+			held = 0
+			print "    " $0
+			if (++n == 40) exit
+		}
 	' "$1"
 }
 
@@ -452,8 +459,8 @@ check_lesson() {
 		cat "$log.cc"
 		echo
 		max=$(cut -f3 <<<"$(last_row "$lesson")")
-		echo "score: 0${max:+ / $max} (lesson $lesson does not compile:" \
-			"fix the first error above)"
+		echo "score: 0${max:+ / $max}: does not compile (fix the first" \
+			"error above, then save)"
 		hint_line "$lesson"
 		return 0
 	fi
@@ -482,11 +489,11 @@ check_lesson() {
 		((count == 0)) ||
 			echo "  (and $count more failing: make check-$nn lists them)"
 		echo
-		echo "score: $score / $max (${result%%:*})"
+		echo "score: $score / $max: ${result%%:*}"
 		hint_line "$lesson"
 	else
 		echo
-		echo "score: $score / $max (${result})"
+		echo "score: $score / $max: $result"
 		if next=$(next_after "$lesson"); then
 			echo "lesson $nn done: next is lesson $(number "$next")" \
 				"(lessons/$next/README.md; make watch-$(number "$next"))"
@@ -532,8 +539,8 @@ cmd_watch() {
 	fi
 	first=${only:-$(next_after "" || echo "${lessons[0]}")}
 	check_lesson "$first" "start"
-	echo "watching ${#files[@]} file(s) in ${dirs[*]} ($how):" \
-		"save to check again; Ctrl-C to stop"
+	echo "watching ${dirs[*]} ($how)."
+	echo "Save to check again; Ctrl-C to stop."
 	local before after changed
 	before=$(snapshot "${files[@]}")
 	while :; do
@@ -557,7 +564,7 @@ cmd_watch() {
 		fi
 		file=$changed
 		check_lesson "$(lesson_of_file "$file")" "saved $file"
-		echo "watching ${dirs[*]}: save to check again; Ctrl-C to stop"
+		echo "Save to check again; Ctrl-C to stop."
 	done
 }
 
