@@ -56,7 +56,8 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats
+EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats \
+	tests/student.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -64,13 +65,27 @@ BATS := tests/bats.bash
 .DELETE_ON_ERROR:
 .PHONY: all help clean test test-starters check grade
 
+# A quiet build: one short line a file ("CC lessons/01-ports/ports.c"),
+# the compiler's warnings and errors as it prints them; `make V=1` shows
+# the full commands (the Linux kernel's and git's convention).  The
+# libraries' objects are not the student's: their archive's line stands
+# for them (so `make lesson-01` on a clean clone says 5 lines before the
+# demo).  $(call quiet,WHAT,FILE) goes first on a recipe's line.
+V ?= 0
+ifeq ($(V),1)
+quiet =
+else
+quiet = @printf '%s %s\n' $(1) $(2);
+endif
+lib_src = $(filter common/% demo/%,$(1))
+
 ## make                 build every starter, every solution and the tools
 all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
 
 # Every object from its source, with header dependencies (-MMD -MP).
 $(OUT)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
+	$(if $(call lib_src,$<),$(if $(quiet),@),$(call quiet,CC,$<))$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -MMD -MP \
 		-c $< -o $@
 
 # Each library from the objects of its folder.
@@ -78,11 +93,11 @@ $(LIBCOMMON): $(patsubst %.c,$(OUT)/%.o,$(wildcard common/*.c))
 $(LIBDEMO): $(patsubst %.c,$(OUT)/%.o,$(wildcard demo/*.c))
 $(LIBCOMMON) $(LIBDEMO):
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 # A program is its own object plus what it uses of the libraries.
 $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 
@@ -94,7 +109,7 @@ SHORTIO_SO := $(OUT)/tools/shortio.so
 all: $(SHORTIO_SO)
 $(SHORTIO_SO): tools/shortio.c
 	@mkdir -p $(@D)
-	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
 		$(LDFLAGS) $< -ldl -o $@
 ## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
 ifneq ($(SHORTIO),)
@@ -119,16 +134,26 @@ variant_flags = -std=c11 $(WARNINGS) -D_POSIX_C_SOURCE=200809L \
 	$(if $(filter fortify,$(word 2,$(subst -, ,$(1)))),-O2 -D_FORTIFY_SOURCE=2,-O0)
 $(OUT)/tests/shortio/shortio-%.so: tools/shortio.c
 	@mkdir -p $(@D)
-	$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
+	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \
 		-o $@ 2>$@.log || { cat $@.log; exit 1; }
 $(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
 	@mkdir -p $(@D)
-	$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
+	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) $< -o $@ 2>$@.log || \
 		{ cat $@.log; exit 1; }
+
+# The student's loop (check, progress, watch, hint, reset) is
+# tools/student.bash: it runs the grader (grader/score.bash, which needs
+# the solutions, the tools and the grader's escape) and keeps each
+# lesson's result with a hash of its program, for make progress.
+STUDENT = LESSONS='$(LESSONS)' MAKE='$(MAKE)' tools/student.bash
+CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(OUT)/grader/escape
 
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
 ## make solution-NN     the same with the reference solution
 ## make check-NN        run lesson NN's tests against your lesson: "am I done?"
+## make watch-NN        re-check lesson NN every time you save it (make watch: any lesson)
+## make hint-NN         the next hint for lesson NN, one at a time (N=2: hint 2 again)
+## make reset-NN        lesson NN's untouched starter back; yours is saved under build/reset/
 define lesson_rules
 lesson-$(1): $(call bin_of,lessons,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
@@ -136,22 +161,41 @@ solution-$(1): $(call bin_of,solutions,$(call lesson_of,$(1))) $(SHORTIO_DEP)
 	$$(strip $(SHORTIO_RUN) $$< $$(ARGS))
 check-$(1): all
 	@LAB=lessons $$(TEST_WRAP) $(BATS) tests/$(call lesson_of,$(1)).bats
-.PHONY: lesson-$(1) solution-$(1) check-$(1)
+watch-$(1): $(CHECK_DEPS)
+	@$$(STUDENT) watch $(call lesson_of,$(1))
+hint-$(1):
+	@$$(STUDENT) hint $(call lesson_of,$(1)) $$(N)
+reset-$(1):
+	@$$(STUDENT) reset $(call lesson_of,$(1)) $$(FROM)
+.PHONY: lesson-$(1) solution-$(1) check-$(1) watch-$(1) hint-$(1) reset-$(1)
 endef
 $(foreach l,$(LESSONS),$(eval $(call lesson_rules,$(firstword $(subst -, ,$(l))))))
 
 # Any other number: say so instead of "No rule to make target".
-lesson-% solution-% check-%:
+lesson-% solution-% check-% watch-% hint-% reset-%:
 	@echo "make: there is no lesson $* here; the lessons are: $(LESSONS)" >&2
 	@exit 2
 
-## make check           every lesson of your tree, ending in a score table
+## make check           every lesson of your tree, ending in a score table and what to do next
+## make progress        that table again, re-running only the lessons changed since
+## make watch           re-check the lesson whose file you save, every time (Ctrl-C stops)
 # A lesson that does not compile scores 0 without stopping the others:
 # each starter is linked anew (no stale binary is graded), keeping going.
-check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
+check: $(CHECK_DEPS)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
-	@LAB=lessons $(TEST_WRAP) grader/score.bash --hints $(LESSONS)
+	@LAB=lessons $(TEST_WRAP) $(STUDENT) check
+progress: $(CHECK_DEPS)
+	@LAB=lessons $(TEST_WRAP) $(STUDENT) progress
+watch: $(CHECK_DEPS)
+	@$(STUDENT) watch
+.PHONY: progress watch
+# reset-NN's copy of each untouched starter, for a folder that is not a
+# git checkout: taken when the lesson is first built, never refreshed.
+$(foreach l,$(LESSONS),$(eval $(call bin_of,lessons,$(l)): | \
+	build/starters/$(l)/$(call prog_of,$(l)).c))
+build/starters/%: | lessons/%
+	@mkdir -p $(@D) && cp $| $@
 
 ## make test            the toolkit's proof: solutions pass every test, starters fail their exercises
 test: all $(SHORTIO_TESTS)
@@ -174,7 +218,7 @@ test-starters: all
 GRADE_ESCAPE := $(OUT)/grader/escape
 all: $(GRADE_ESCAPE)
 $(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
 grade grade-all:
 	@env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
@@ -230,7 +274,7 @@ LINT_SRCS := $(sort $(wildcard common/*.c demo/*.c tools/*.c grader/*.c \
 	bench/*.c tests/*.c) \
 	$(foreach l,$(LESSONS),$(wildcard lessons/$(l)/*.c solutions/$(l)/*.c)))
 LINT_SCRIPTS := $(wildcard tests/*.bash tests/gates/*.bash grader/*.bash \
-	bench/*.bash .ci/run)
+	tools/*.bash bench/*.bash .ci/run)
 LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS)
 lint:
 	@LINT_SRCS="$(LINT_SRCS)" LINT_SCRIPTS="$(LINT_SCRIPTS)" \
@@ -256,7 +300,7 @@ BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
 # at link time (see bench/throughput.c).
 $(OUT)/bench/throughput: LDFLAGS += -Wl,--wrap=send,--wrap=recv
 $(BENCH_PROGS): %: %.o $(LIBCOMMON)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 bench: all $(BENCH_PROGS)
 	@bench/run.bash
 .PHONY: lint memcheck soak bench
