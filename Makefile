@@ -105,6 +105,17 @@ SHORTIO_RUN := LD_PRELOAD=$(abspath $(SHORTIO_SO)) SHORTIO_MAX=$(SHORTIO) \
 	SHORTIO_VERBOSE=1
 endif
 
+# The name interposer (tools/names.c), a preload library too: it answers
+# getaddrinfo() for the names a test gives it
+# (NAMES='lab-both=127.0.0.2,127.0.0.1'), so that no test needs an
+# /etc/hosts of its own (root, or a user namespace).
+NAMES_SO := $(OUT)/tools/names.so
+all: $(NAMES_SO)
+$(NAMES_SO): tools/names.c
+	@mkdir -p $(@D)
+	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+		$(LDFLAGS) $< -ldl -o $@
+
 # tests/shortio.bats tests the shim as built by each compiler there is,
 # at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
 # friends), with a probe built the same ways: built here, once, not by
@@ -148,7 +159,7 @@ lesson-% solution-% check-%:
 ## make check           every lesson of your tree, ending in a score table
 # A lesson that does not compile scores 0 without stopping the others:
 # each starter is linked anew (no stale binary is graded), keeping going.
-check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO)
+check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
 	@LAB=lessons $(TEST_WRAP) grader/score.bash --hints $(LESSONS)

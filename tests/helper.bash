@@ -280,6 +280,34 @@ require_ipv6() {
 	has_ipv6 || lab_skip "no IPv6: this machine has no ::1"
 }
 
+# with_names 'NAME=ADDR[,ADDR...] ...' CMD...: run CMD bounded, with
+# getaddrinfo() answering each NAME with those addresses, in that order
+# (tools/names.c, preloaded): a private /etc/hosts for CMD alone, with
+# no root and no namespace.  A sanitizer build's runtime wants to come
+# first in LD_PRELOAD; verify_asan_link_order=0 lets it come second.
+with_names() {
+	local lib=$LAB_OUT/tools/names.so
+	[[ -f $lib ]] || fail "$lib is not built: run 'make'"
+	bounded env LD_PRELOAD="$lib" NAMES="$1" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"${@:2}"
+}
+
+# tcp_queues PORT: "RECV SEND" for each established connection whose
+# local port is PORT, a line each: the bytes waiting in its receive
+# queue (not yet read) and in its send queue (not yet acknowledged), as
+# `ss -tn` shows them, read from /proc/net/tcp and tcp6 (no ss needed).
+tcp_queues() {
+	local sl local_addr remote state queues rest
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		while read -r sl local_addr remote state queues rest; do
+			# state 01: ESTABLISHED; queues: TX:RX, in hex.
+			[[ $state == 01 && $((16#${local_addr##*:})) == "$1" ]] ||
+				continue
+			echo "$((16#${queues#*:})) $((16#${queues%:*}))"
+		done
+}
+
 # require_private_net: skip unless a private network namespace can be
 # made.  Port 1234 is everybody's default: a test may use it only in a
 # network namespace of its own, where only a loopback exists (unshare -rn
