@@ -2,8 +2,8 @@
 # Lesson 04: server.  `make check-04` runs this file against your lesson.
 #
 # The clients are lesson 03's reference client (so a bug in your lesson
-# 03 cannot fail these tests), bash's /dev/tcp, and socat and ncat where
-# they are installed.
+# 03 cannot fail these tests), bash's /dev/tcp and the toolkit's peer;
+# socat and ncat too where they are installed, as more evidence.
 
 setup_file() {
 	load helper
@@ -97,7 +97,7 @@ bash_echo() {
 # bats test_tags=exercise
 @test "SIGTERM stops it even while a client sends and never reads" {
 	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
-	local fd queues last= stuck=0 end=$((EPOCHSECONDS + 3)) LAB_SERVER_TIMEOUT=3
+	local fd queues last= stuck=0 end=$((EPOCHSECONDS + 10)) LAB_SERVER_TIMEOUT=20
 	start_lab_server
 	# 8 MB in, nothing read back: the echo fills both ends' buffers and
 	# the server has to wait for room to send.  (Text, not NUL bytes: an
@@ -107,6 +107,8 @@ bash_echo() {
 	# Wait (bounded, no sleep) until the server is stuck: its socket has
 	# bytes to read and a megabyte to send, and the two queues stay the
 	# same from one look to the next.  It is waiting for room to send.
+	# (Up to 10 s: a loaded machine takes a while to fill the buffers.
+	# A server that ignores SIGTERM is killed 1 s after it: timeout -k.)
 	while ((!stuck && EPOCHSECONDS < end)); do
 		queues=$(tcp_queues "$SERVER_PORT" |
 			awk '$1 > 0 && $2 >= 1000000 { print $1, $2 }')
