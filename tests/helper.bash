@@ -298,9 +298,9 @@ with_names() {
 # queue (not yet read) and in its send queue (not yet acknowledged), as
 # `ss -tn` shows them, read from /proc/net/tcp and tcp6 (no ss needed).
 tcp_queues() {
-	local sl local_addr remote state queues rest
+	local local_addr state queues
 	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		while read -r sl local_addr remote state queues rest; do
+		while read -r _ local_addr _ state queues _; do
 			# state 01: ESTABLISHED; queues: TX:RX, in hex.
 			[[ $state == 01 && $((16#${local_addr##*:})) == "$1" ]] ||
 				continue
