@@ -7,7 +7,8 @@
 #   common/   the library every program links: sock_util, die (libcommon.a)
 #   demo/     the lessons' demo machinery: what a demo needs that is not
 #             the lesson's point (libdemo.a)
-#   tools/    programs and shims the tests and students use: peer, shortio
+#   tools/    programs and shims the tests and students use: peer, shortio,
+#             names
 #   grader/   the instructors' grader: grade, grade-all, score, the leash
 #   tests/    the lessons' tests and their harness; tests/gates/ the
 #             quality gates (lint, memcheck, soak, sanitizers)
@@ -280,6 +281,7 @@ clean:
 ##
 ## Where things live: lessons/ (your programs), solutions/, common/ (the
 ## library: sock_util, die), demo/ (the demos' machinery), tools/ (peer,
-## the shortio shim), grader/, tests/ (tests/gates/: the quality gates).
+## the shortio shim, the names interposer), grader/, tests/ (tests/gates/:
+## the quality gates).
 help:
 	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)
