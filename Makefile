@@ -7,7 +7,8 @@
 #   common/   the library every program links: sock_util, die (libcommon.a)
 #   demo/     the lessons' demo machinery: what a demo needs that is not
 #             the lesson's point (libdemo.a)
-#   tools/    programs and shims the tests and students use: peer, shortio
+#   tools/    programs and shims the tests and students use: peer, shortio,
+#             names
 #   grader/   the instructors' grader: grade, grade-all, score, the leash
 #   tests/    the lessons' tests and their harness; tests/gates/ the
 #             quality gates (lint, memcheck, soak, sanitizers)
@@ -57,7 +58,7 @@ LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
 EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats \
-	tests/student.bats
+	tests/student.bats tests/verdict.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -107,10 +108,6 @@ $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
 # most N bytes per socket call (and a report of what it did at exit).
 SHORTIO_SO := $(OUT)/tools/shortio.so
 all: $(SHORTIO_SO)
-$(SHORTIO_SO): tools/shortio.c
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
-		$(LDFLAGS) $< -ldl -o $@
 ## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
 ifneq ($(SHORTIO),)
 SHORTIO_DEP := $(SHORTIO_SO)
@@ -119,6 +116,19 @@ SHORTIO_DEP := $(SHORTIO_SO)
 SHORTIO_RUN := LD_PRELOAD=$(abspath $(SHORTIO_SO)) SHORTIO_MAX=$(SHORTIO) \
 	SHORTIO_VERBOSE=1
 endif
+
+# The name interposer (tools/names.c), a preload library too: it answers
+# getaddrinfo() for the names a test gives it
+# (NAMES='lab-both=127.0.0.2,127.0.0.1'), so that no test needs an
+# /etc/hosts of its own (root, or a user namespace).
+NAMES_SO := $(OUT)/tools/names.so
+all: $(NAMES_SO)
+
+# Both preload libraries, from their one source each.
+$(SHORTIO_SO) $(NAMES_SO): $(OUT)/tools/%.so: tools/%.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+		$(LDFLAGS) $< -ldl -o $@
 
 # tests/shortio.bats tests the shim as built by each compiler there is,
 # at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
@@ -146,7 +156,8 @@ $(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
 # the solutions, the tools and the grader's escape) and keeps each
 # lesson's result with a hash of its program, for make progress.
 STUDENT = LESSONS='$(LESSONS)' MAKE='$(MAKE)' tools/student.bash
-CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(OUT)/grader/escape
+CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO) \
+	$(OUT)/grader/escape
 
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)
 ## make solution-NN     the same with the reference solution
@@ -313,6 +324,7 @@ clean:
 ##
 ## Where things live: lessons/ (your programs), solutions/, common/ (the
 ## library: sock_util, die), demo/ (the demos' machinery), tools/ (peer,
-## the shortio shim), grader/, tests/ (tests/gates/: the quality gates).
+## the shortio shim, the names interposer), grader/, tests/ (tests/gates/:
+## the quality gates).
 help:
 	@sed -n 's/^## \{0,1\}//p' $(MAKEFILE_LIST)

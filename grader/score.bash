@@ -28,9 +28,15 @@
 # Points: a test is worth 1 point, or N with a tag on the line above it:
 #       # bats test_tags=points:3
 # (`# bats file_tags=points:N` sets it for the tests below it in the file).
-# A skipped test (the machine lacks what it needs: IPv6, socat, root...)
-# gives its points: the maximum is the same for every submission, and no
-# student loses points for the grading machine.
+# A test that cannot run on this machine is not graded: a skipped test
+# tagged `exercise` (whatever its reason), or any test skipped as "not
+# graded on this machine: WHY" (tests/helper.bash: cannot_run).  It is
+# left out of the score and of the maximum, listed at the top of the
+# report with its reason, and makes the exit status 1, as a failure
+# would (STRICT=1): it is never a pass.  Any other skip, of a test that is
+# not an exercise, gives its points: such a test checks what the student
+# is not asked to change (the untouched starter passes it: make
+# test-starters), and it keeps the maximum the same on every machine.
 # Limits, in seconds: LAB_TIMEOUT for each program run (10),
 # LAB_SERVER_TIMEOUT for a server (30), BATS_TEST_TIMEOUT for a whole test
 # (30).  Exit status: 0 if every test passed, 1 if not, 2 usage error.
@@ -43,6 +49,8 @@ source grader/leash.bash
 LAB_OUT=${LAB_OUT:-$root/build}
 escape=$LAB_OUT/grader/escape
 OUTPUT_MAX=${OUTPUT_MAX:-65536}	# bytes of a test's output kept in reports
+# What a test that could not run here says (tests/helper.bash: cannot_run).
+NOT_GRADED="not graded on this machine"
 export LAB_TIMEOUT=${LAB_TIMEOUT:-10}
 export LAB_SERVER_TIMEOUT=${LAB_SERVER_TIMEOUT:-30}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-30}
@@ -133,9 +141,9 @@ chmod 755 "$scratch" && leash_owns "$scratch"
 # ---- a lesson's tests: their names and points, in bats' order ---------
 
 # test_list FILE: one line per test of FILE, in the order bats numbers
-# them: POINTS<TAB>NAME.  The patterns are bats' own (bats-preprocess).
+# them: POINTS<TAB>EXERCISE<TAB>NAME (EXERCISE: 1 if tagged exercise).  The patterns are bats' own (bats-preprocess).
 test_list() {
-	local line test_tags= file_tags= name points
+	local line test_tags= file_tags= name points exercise
 	local b='[[:blank:]]'
 	local test_re="^$b*@test$b+(.*[^[:blank:]])$b+\\{(.*)\$"
 	local fn_re="$b*([^[:blank:]()]+)$b*\\(?\\)?$b+\\{$b+#$b*@test$b*\$"
@@ -146,13 +154,16 @@ test_list() {
 			name=${BASH_REMATCH[1]#[\'\"]}
 			name=${name%[\'\"]}
 			points=$(tag_points "$test_tags" "$file_tags")
+			exercise=0
+			[[ ,${test_tags// /},${file_tags// /}, == *,exercise,* ]] &&
+				exercise=1
 			if ! has_tags "$test_tags,$file_tags"; then
 				test_tags=
 				continue
 			fi
 			test_tags=
 			[[ -z $filter || $name =~ $filter ]] || continue
-			printf '%s\t%s\n' "$points" "$name"
+			printf '%s\t%s\t%s\n' "$points" "$exercise" "$name"
 		elif [[ $line =~ $cmd_re ]]; then
 			case ${BASH_REMATCH[1]} in
 			test_tags=*) test_tags=${BASH_REMATCH[1]#test_tags=} ;;
@@ -215,10 +226,10 @@ run_lesson() {
 
 # read_tap LESSON: turn tap/LESSON.tap into results.
 read_tap() {
-	local lesson=$1 line k=0 status name ms why n text
-	local -a names=() points=()
-	while IFS=$'\t' read -r n text; do
-		points+=("$n") names+=("$text")
+	local lesson=$1 line k=0 status name ms why n ex text
+	local -a names=() points=() exercises=()
+	while IFS=$'\t' read -r n ex text; do
+		points+=("$n") exercises+=("$ex") names+=("$text")
 	done <"$work/$lesson.list"
 	local total=${#names[@]} seen=0
 	local plan_re='^1\.\.([0-9]+)$'
@@ -231,7 +242,7 @@ read_tap() {
 				echo "grader/score.bash: $lesson: bats" \
 					"counts ${BASH_REMATCH[1]} tests," \
 					"the file $total: 1 point each" >&2
-				points=()
+				points=() exercises=()
 			}
 		elif [[ $line =~ $result_re ]]; then
 			local -a match=("${BASH_REMATCH[@]}")
@@ -288,18 +299,34 @@ finish_test() {
 	fi
 	case $status in
 	passed) score=$max why=passed ;;
-	skipped) score=$max ;;
+	skipped) not_graded "${exercises[$2 - 1]:-0}" || score=$max ;;
 	esac
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$status" \
 		"$score" "$max" "$ms" "$why" "${name//$'\t'/ }" \
 		>>"$work/tests.tsv"
 }
 
+# not_graded EXERCISE: is the skipped test (status, why and max of
+# finish_test) one that could not run on this machine?  Then it becomes
+# "ungraded", worth nothing either way: max 0.  (See the top of this file.)
+not_graded() {
+	local reason=${why#skipped}
+	reason=${reason#: }
+	if [[ $reason == "$NOT_GRADED: "* ]]; then
+		why=$reason
+	elif [[ $1 == 1 ]]; then
+		why="$NOT_GRADED: ${reason:-skipped, no reason given}"
+	else
+		return 1
+	fi
+	status=ungraded max=0
+}
+
 # not_built LESSON WHY: every test fails, its output the compiler's.
 not_built() {
 	local lesson=$1 k=0 n text
 	mkdir -p "$work/$lesson"
-	while IFS=$'\t' read -r n text; do
+	while IFS=$'\t' read -r n _ text; do
 		k=$((k + 1))
 		if [[ -f $builds/$lesson.log ]]; then
 			cp "$builds/$lesson.log" "$work/$lesson/$k"
@@ -357,7 +384,8 @@ test_output() { # STATUS WHY FILE
 # json_test LESSON K STATUS SCORE MAX WHY NAME: one of tests[].
 json_test() {
 	local verdict=passed
-	[[ $3 == failed ]] && verdict=failed
+	# Not graded: worth 0 of 0, and not shown as passed.
+	[[ $3 == failed || $3 == ungraded ]] && verdict=failed
 	printf '    {"name": %s, "number": "%s.%s",' \
 		"$(json -s "$1: $7")" "$((10#${1%%-*}))" "$2"
 	printf ' "score": %s, "max_score": %s, "status": "%s",' \
@@ -396,7 +424,7 @@ junit_case() {
 	printf '    <testcase classname="%s" name="%s" time="%s">' \
 		"$1" "$(xml -s "$6")" "$secs"
 	case $3 in
-	skipped)
+	skipped | ungraded)
 		printf '<skipped message="%s"/>' \
 			"$(xml -s "${5#skipped: }")" ;;
 	failed)
@@ -413,7 +441,8 @@ junit_suite() {
 	local k status ms why name
 	printf '  <testsuite name="%s" tests="%s" failures="%s"' "$1" \
 		"$(count_tests "$1")" "$(count_tests "$1" failed)"
-	printf ' errors="0" skipped="%s">\n' "$(count_tests "$1" skipped)"
+	printf ' errors="0" skipped="%s">\n' \
+		"$(($(count_tests "$1" skipped) + $(count_tests "$1" ungraded)))"
 	printf '    <properties>\n'
 	printf '      <property name="score" value="%s"/>\n' \
 		"${lesson_score[$1]}"
@@ -434,7 +463,8 @@ write_junit() {
 		printf '<testsuites name="%s" tests="%s" failures="%s"' \
 			"$(xml -s "$name_of_submission")" "$(count_tests '')" \
 			"$(count_tests '' failed)"
-		printf ' skipped="%s">\n' "$(count_tests '' skipped)"
+		printf ' skipped="%s">\n' \
+			"$(($(count_tests '' skipped) + $(count_tests '' ungraded)))"
 		for lesson in "${lessons[@]}"; do
 			junit_suite "$lesson"
 		done
@@ -490,34 +520,58 @@ for lesson in "${lessons[@]}"; do
 	esac
 done
 
+# What could not run here comes first, for every reader to see: these
+# tests are no passes, and the score does not cover them.
+mapfile -t ungraded_tests < <(awk -F'\t' '$3 == "ungraded" {
+	print "    " $1 ": " $8; print "        " $7 }' "$work/tests.tsv")
+if ((${#ungraded_tests[@]} > 0)); then
+	say "NOT GRADED ON THIS MACHINE: $((${#ungraded_tests[@]} / 2)) test(s)" \
+		"could not run here."
+	say "They count in neither the score nor the maximum, and are not passes:"
+	for line in "${ungraded_tests[@]}"; do
+		say "$line"
+	done
+	if ((hints)); then
+		say "Your work is unchecked there: run them where the machine has" \
+			"what they need."
+	else
+		say "A machine with what they need grades them (README:" \
+			"what a grading machine needs)."
+	fi
+	say ""
+fi
+
 # tally LESSON: its score, max, and how many tests passed, failed, were
-# skipped, crashed, timed out.
+# skipped, crashed, timed out, were not graded.
 tally() {
 	awk -F'\t' -v l="$1" '$1 == l {
 			score += $4; max += $5
 			if ($3 == "passed") p++
 			if ($3 == "failed") f++
 			if ($3 == "skipped") s++
+			if ($3 == "ungraded") u++
 			if ($7 ~ /^crashed/) c++
 			if ($7 ~ /^timed out/) t++
 		}
 		END { print score + 0, max + 0, p + 0, f + 0, s + 0, c + 0,
-			t + 0 }' \
+			t + 0, u + 0 }' \
 		"$work/tests.tsv"
 }
 
 for lesson in "${lessons[@]}"; do
-	read -r score max passed failed skipped crashed timedout \
+	read -r score max passed failed skipped crashed timedout ungraded \
 		< <(tally "$lesson")
 	lesson_score[$lesson]=$score lesson_max[$lesson]=$max
 	all_score=$((all_score + score)) all_max=$((all_max + max))
-	((failed == 0 && passed > 0)) || all_passed=0
+	((failed == 0 && passed > 0 && ungraded == 0)) || all_passed=0
 	result=${lesson_result[$lesson]:-}
 	if [[ -z $result ]]; then
-		if ((failed == 0 && passed > 0)); then
+		if ((failed == 0 && passed > 0 && ungraded == 0)); then
 			result="done"
 		elif ((passed + failed == 0)); then
 			result="no test ran"
+		elif ((failed == 0)); then
+			result="passed all that ran"
 		else
 			result="$failed failed"
 			((crashed)) && result+=", $crashed crashed"
@@ -525,6 +579,7 @@ for lesson in "${lessons[@]}"; do
 			((hints)) && result+=": make check-${lesson%%-*}" &&
 				result+=" for details"
 		fi
+		((ungraded)) && result+=" ($ungraded not graded)"
 		((skipped)) && result+=" ($skipped skipped)"
 		if ((failed > 0)); then
 			say "$lesson: failed:"

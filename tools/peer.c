@@ -5,7 +5,7 @@
  *
  * It listens (port 0 by default: the kernel picks), prints
  * "listening on HOST:PORT" on stdout at once, then behaves as MODE says
- * for every client, one after another:
+ * for every client, one after another (but for connect, a client):
  *
  *   hold       never accept: connections wait in the accept queue
  *   echo       send back every byte until the client's EOF
@@ -19,6 +19,10 @@
  *              HOST:PORT": a connect() there is refused, and no other
  *              socket can take the port meanwhile (as a port freed by a
  *              server that stopped could be, by any connection's end)
+ *   connect    the other way round, a client: connect to HOST:PORT, send
+ *              what stdin holds, then FIN (shutdown), and copy what
+ *              comes back to stdout until the server closes: a byte-exact
+ *              echo check needs no socat
  *
  * It exits by itself after --life seconds (default 60), so a test that
  * forgets it cannot leave it running for long.
@@ -30,6 +34,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,7 +43,7 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
-		"modes: hold | echo | close | short N | check | refuse\n");
+		"modes: hold | echo | close | short N | check | refuse | connect\n");
 }
 
 /*
@@ -117,6 +122,66 @@ static void check(int fd)
 	sock_send_all(fd, report, strlen(report));
 }
 
+/*
+ * The client mode: send everything stdin holds to fd, then say we are
+ * done (FIN), and copy what comes back to stdout until the server
+ * closes.  Sending and receiving go on together (poll), so an echo of
+ * any size cannot fill both ends' buffers and stall.
+ */
+static void send_stdin(int fd)
+{
+	char in[16384], back[16384];
+	struct pollfd p[2];
+	size_t have = 0, sent = 0;
+	ssize_t n;
+	int eof = 0;
+
+	p[0].events = POLLIN;
+	p[1].fd = fd;
+	for (;;) {
+		/* Read stdin only when what we had is all sent (a negative
+		 * fd is left out of the poll). */
+		p[0].fd = !eof && sent == have ? STDIN_FILENO : -1;
+		p[1].events = POLLIN | (sent < have ? POLLOUT : 0);
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll:");
+		}
+		if (p[0].revents != 0) {
+			n = read(STDIN_FILENO, in, sizeof in);
+			if (n == -1 && errno != EINTR)
+				die("read stdin:");
+			if (n == 0) {
+				eof = 1;
+				if (shutdown(fd, SHUT_WR) == -1)
+					die("shutdown:");
+			}
+			if (n > 0) {
+				have = (size_t)n;
+				sent = 0;
+			}
+		}
+		if (sent < have && (p[1].revents & (POLLOUT | POLLERR))) {
+			n = send(fd, in + sent, have - sent, MSG_NOSIGNAL);
+			if (n == -1 && errno != EINTR)
+				die("send:");
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, back, sizeof back, 0);
+			if (n == 0)
+				return;		/* the server closed */
+			if (n == -1 && errno != EINTR)
+				die("recv:");
+			if (n > 0 && fwrite(back, 1, (size_t)n, stdout)
+					     != (size_t)n)
+				die("write stdout:");
+		}
+	}
+}
+
 static unsigned long parse_count(const char *text)
 {
 	unsigned long n;
@@ -156,7 +221,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (mode == NULL)
-		die_usage("no mode given (hold, echo, close, short N, check, refuse)");
+		die_usage("no mode given (hold, echo, close, short N, check, refuse,"
+			  " connect)");
 	if (strcmp(mode, "short") == 0) {
 		if (arg == NULL)
 			die_usage("short needs a byte count");
@@ -165,10 +231,21 @@ int main(int argc, char **argv)
 	/* Before the "listening on" line, which tells tests we are ready. */
 	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
 	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
-	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0)
+	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0
+	    && strcmp(mode, "connect") != 0)
 		die_usage("unknown mode '%s'", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
+	if (strcmp(mode, "connect") == 0) {
+		fd = sock_connect(host, port, 10000, &gai_err);
+		if (fd == -1 && gai_err != 0)
+			die("%s: %s", host, gai_strerror(gai_err));
+		if (fd == -1)
+			die("connect %s:%s:", host, port);
+		send_stdin(fd);
+		close(fd);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (strcmp(mode, "refuse") == 0) {
 		lfd = bind_only(host, port, &gai_err);
 		if (lfd == -1 && gai_err != 0)
