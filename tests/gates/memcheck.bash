@@ -20,7 +20,7 @@
 # -gdwarf-4: valgrind 3.19 cannot read all of clang's DWARF 5.
 set -uo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 1
 out=${LAB_OUT:?run this through make memcheck}
 logs=$out/memcheck-logs
