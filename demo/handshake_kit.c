@@ -31,6 +31,10 @@ const char hk_usage[] =
 	"  --mermaid     and draw it as a mermaid diagram (implies"
 	" --trace)\n";
 
+/* The packet socket hk_trace_open() opened, for hk_bind() to narrow to
+ * the port it binds; -1: none. */
+static int trace_fd = -1;
+
 /* text as a number from 0 to max, or -1 if it is anything else. */
 static int count(const char *text, long max)
 {
@@ -137,6 +141,7 @@ int hk_trace_open(const char *port, char *note, size_t size)
 			 strerror(errno), given ? port : "1234",
 			 given ? "" : " with --port 1234");
 	}
+	trace_fd = fd;
 	return fd;
 }
 
@@ -173,6 +178,10 @@ int hk_bind(const char *host, const char *port,
 	*call = "getsockname";
 	if (getsockname(fd, (struct sockaddr *)addr, &len) == -1)
 		goto out_close;
+	/* Capturing: from now on only this port's segments, so that a busy
+	 * loopback cannot crowd them out (a failure only loses that). */
+	if (trace_fd != -1)
+		tcp_trace_port(trace_fd, (unsigned)sock_local_port(fd));
 	freeaddrinfo(ai);
 	return fd;
 

@@ -66,7 +66,8 @@ extern const char hk_usage[];
  * note gets what happened, for the program to print after "--trace: ":
  * how it captures, or why it cannot and the tcpdump command that shows
  * the same segments on port (the one the user asked for; "0": 1234).
- * Returns the packet socket, or -1 (nothing to capture with).
+ * Returns the packet socket, or -1 (nothing to capture with).  hk_bind()
+ * then narrows it to the port it binds (tcp_trace_port()).
  */
 int hk_trace_open(const char *port, char *note, size_t size);
 

@@ -6,6 +6,7 @@
 #include "tcp_trace.h"
 
 #include <errno.h>
+#include <linux/filter.h>	/* struct sock_filter, SO_ATTACH_FILTER */
 #include <linux/if_ether.h>	/* ETH_P_ALL, ETH_P_IP, ETH_P_IPV6 */
 #include <net/if.h>
 #include <netinet/in.h>
@@ -292,4 +293,47 @@ char *tcp_segment_str(const struct tcp_segment *seg, unsigned server_port,
 	else
 		snprintf(buf + strlen(buf), size - strlen(buf), "%s", seq);
 	return buf;
+}
+
+/*
+ * The filter, classic BPF (as tcpdump compiles "tcp port P"), run by the
+ * kernel on each packet from its IP header on (a SOCK_DGRAM packet
+ * socket has no link-layer header): keep a TCP segment whose source or
+ * destination port is P, drop anything else.  The jumps count the
+ * instructions to skip; 17 keeps, 18 drops.
+ */
+int tcp_trace_port(int fd, unsigned port)
+{
+	struct sock_filter code[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+		/* 1 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
+		/* IPv4: protocol TCP, then the ports after the header */
+		/* 3 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 13),
+		/* 5 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		/* 6 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 9, 0),
+		/* 8 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 7, 8),
+		/* IPv6: next header TCP (loopback adds no other), ports */
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x60, 0, 7),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 5),
+		/* 13 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 40),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 2, 0),
+		/* 15 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 42),
+		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof code / sizeof code[0], code };
+	unsigned char buf[1];
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof prog) == -1)
+		return -1;
+	while (recv(fd, buf, sizeof buf, MSG_TRUNC) >= 0 || errno == EINTR)
+		;	/* the packets queued before the filter */
+	return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 }

@@ -56,6 +56,16 @@ int tcp_trace_open(void);
 int tcp_trace_unshare(void);
 
 /*
+ * From now on keep only the TCP segments to or from port (IPv4 or IPv6):
+ * a filter in the kernel drops every other packet before it is queued,
+ * so that other programs' traffic on a busy loopback cannot fill the
+ * socket's queue and crowd ours out.  What was queued before is thrown
+ * away: call it once the port is known, before any segment of it.
+ * Returns 0, or -1 with errno.
+ */
+int tcp_trace_port(int fd, unsigned port);
+
+/*
  * The next captured segment to or from port, waiting at most timeout_ms
  * for it (0: only what has arrived already).  Segments of other ports
  * are skipped.  Returns 1 (seg is filled in), 0 (none came in time), or
