@@ -100,7 +100,10 @@ $(LIBCOMMON) $(LIBDEMO):
 $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
--include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
+# The dependency files, only where objects are built: tests make other
+# folders under build/ (a file of theirs must not be read as one).
+-include $(wildcard $(foreach d,common demo tools grader bench,$(OUT)/$(d)/*.d) \
+	$(OUT)/lessons/*/*.d $(OUT)/solutions/*/*.d)
 
 # The short-I/O shim (tools/shortio.c, lessons 05 and 06) is a shared
 # library for LD_PRELOAD, not a program.  -ldl: before glibc 2.34 dlsym
