@@ -121,7 +121,7 @@ autograder() {
 	(cd "$stage" && zip -q -r -X "$zip" setup.sh run_autograder \
 		autograder.conf tcp-labs) || die "zip failed"
 	echo
-	echo "Wrote $zip: lessons ${lessons[*]}."
+	echo "Wrote ${zip#"$root"/}: lessons ${lessons[*]}."
 	echo "On Gradescope: a Programming Assignment, with its total points" \
 		"set to $total; upload this zip as its autograder"
 	echo "(Ubuntu 22.04 or 24.04 base image).  Students upload their" \
@@ -213,7 +213,7 @@ classroom() {
 		EOF
 	} >"$file"
 	echo
-	echo "Wrote $file: lessons ${lessons[*]}, $total points."
+	echo "Wrote ${file#"$root"/}: lessons ${lessons[*]}, $total points."
 	echo "Put it in the assignment's template repository as" \
 		".github/workflows/classroom.yml; the toolkit is read from" \
 		"$toolkit."
