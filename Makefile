@@ -222,6 +222,8 @@ test-starters: all
 # ---- Grading (grader/grade.bash; README "For instructors") ------------
 ## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
 ## make grade-all SUBMISSIONS=DIR [OUT=DIR]  grade every submission folder in DIR, in parallel
+## make autograder [LESSONS=...] [OUT=FILE.zip]  a Gradescope autograder zip (build/autograder.zip)
+## make classroom [LESSONS=...] [TOOLKIT=org/repo]  a GitHub Classroom workflow (build/classroom/)
 # FILTER=RE grades only the tests whose name matches; STRICT=1 makes
 # `make grade` fail unless every test passed (GitHub Classroom).
 # OUT and LESSONS are also this Makefile's build folder and lesson list,
@@ -234,19 +236,25 @@ all: $(GRADE_ESCAPE)
 $(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
-grade grade-all:
+grade grade-all autograder classroom:
 	@env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
 		-u UBSAN_OPTIONS MAKEFLAGS= $(MAKE) --no-print-directory \
 		GRADE_PICK='$(call grade_given,LESSONS)' \
 		GRADE_OUT='$(call grade_given,OUT)' grade-run-$@
-grade-run-grade grade-run-grade-all: grade-run-%: all
+grade-run-grade grade-run-grade-all grade-run-autograder grade-run-classroom: \
+		grade-run-%: all
 	@GRADE_LESSONS='$(LESSONS)' GRADE_CC='$(CC)' \
 		GRADE_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
 		GRADE_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' \
 		GRADE_LDFLAGS='$(LDFLAGS)' GRADE_LDLIBS='$(LDLIBS)' \
 		GRADE_COMMON='$(abspath $(LIBS))' \
-		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) grader/$*.bash
-.PHONY: grade-all grade-run-grade grade-run-grade-all
+		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) \
+		$(if $(filter autograder classroom,$*),grader/export.bash $*,grader/$*.bash)
+## make test-autograder  the autograder zip and the Classroom workflow, end to end (CI runs it)
+test-autograder: all
+	@$(TEST_WRAP) tests/prove.bash tests/autograder.bats
+.PHONY: grade-all autograder classroom test-autograder grade-run-grade grade-run-grade-all \
+	grade-run-autograder grade-run-classroom
 
 # ---- Quality gates and the benchmark ---------------------------------
 # make test SANITIZE=1, make lint, make memcheck, make soak: what .ci/run

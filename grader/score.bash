@@ -394,14 +394,37 @@ json_test() {
 		"$(test_output "$3" "$6" "$work/$1/$2" | json /dev/stdin)"
 }
 
-# results.json in Gradescope's format: the whole score, the report as
-# its output, and one entry a test.
+# The report, then the first failed test's whole output: what the
+# student reads first on Gradescope.
+summary() {
+	local lesson k status why name
+	cat "$out/report.txt"
+	while IFS=$'\t' read -r lesson k status _ _ _ why name; do
+		[[ $status == failed ]] || continue
+		printf '\nThe first test that failed, %s: %s\n' "$lesson" "$name"
+		test_output "$status" "$why" "$work/$lesson/$k"
+		break
+	done <"$work/tests.tsv"
+}
+
+# results.json in Gradescope's format: the whole score, the summary as
+# its output, and one entry a test.  GRADE_VISIBILITY and
+# GRADE_STDOUT_VISIBILITY, when set, are Gradescope's visibility and
+# stdout_visibility (make autograder sets them).
 write_json() {
 	local lesson k status score max why name sep=
 	{
 		printf '{\n  "score": %s,\n' "$all_score"
 		printf '  "execution_time": %s,\n' "$SECONDS"
-		printf '  "output": %s,\n' "$(json "$out/report.txt")"
+		printf '  "output": %s,\n' "$(summary | json /dev/stdin)"
+		printf '  "output_format": "text",\n'
+		printf '  "test_output_format": "text",\n'
+		[[ -n ${GRADE_VISIBILITY:-} ]] &&
+			printf '  "visibility": %s,\n' \
+				"$(json -s "$GRADE_VISIBILITY")"
+		[[ -n ${GRADE_STDOUT_VISIBILITY:-} ]] &&
+			printf '  "stdout_visibility": %s,\n' \
+				"$(json -s "$GRADE_STDOUT_VISIBILITY")"
 		printf '  "extra_data": {"max_score": %s,' "$all_max"
 		printf ' "submission": %s},\n' \
 			"$(json -s "$name_of_submission")"
