@@ -1,10 +1,12 @@
 /* echo_demo.c - the scripted clients of an echo server's demo. */
 #include "echo_demo.h"
 #include "sock_util.h"
+#include "stop_signals.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -75,9 +77,23 @@ static void client(const char *port, int n, const char *data, size_t len,
 	fflush(stdout);
 }
 
-int echo_demo(const char *port, pid_t server)
+int echo_demo(int lfd, const char *port, void (*serve)(int lfd))
 {
+	pid_t server;
 	int status;
+
+	fflush(stdout);		/* nothing printed twice, by both processes */
+	server = fork();
+	if (server == -1)
+		return -1;
+	if (server == 0) {
+		alarm(30);	/* never outlive a demo that went wrong */
+		stop_signals_catch();
+		serve(lfd);
+		close(lfd);
+		exit(0);
+	}
+	close(lfd);
 
 	printf("\n2. Two clients send their bytes (the second one NUL bytes"
 	       " too), shutdown()\n   their sending side (EOF) and read the"

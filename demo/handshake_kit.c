@@ -4,6 +4,7 @@
  */
 #include "handshake_kit.h"
 #include "sock_util.h"
+#include "sysctl.h"
 #include "tcp_trace.h"
 #include "tcp_watch.h"
 
@@ -359,6 +360,30 @@ int hk_start_clients(const struct sockaddr_storage *server,
 		getsockname(c[i].fd, (struct sockaddr *)&c[i].addr, &len);
 	}
 	return einprogress;
+}
+
+char *hk_syn_schedule(char *buf, size_t size)
+{
+	int retries = sysctl_int("net.ipv4.tcp_syn_retries", 0, 6);
+	int linear = sysctl_int("net.ipv4.tcp_syn_linear_timeouts", 0, 0);
+	int rto = 1, at = 0, i;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	/* tcp_write_timeout() and tcp_retransmit_timer() in the kernel:
+	 * a SYN_SENT socket retries tcp_syn_retries + linear times; the
+	 * wait doubles (up to 120 s) once more than linear retries went. */
+	for (i = 1; i <= retries + linear && used < size; i++) {
+		at += rto;
+		used += (size_t)snprintf(buf + used, size - used, "%s%d",
+					 i > 1 ? ", " : "", at);
+		if (i > linear && rto < 120)
+			rto = rto * 2 < 120 ? rto * 2 : 120;
+	}
+	if (used < size)
+		snprintf(buf + used, size - used, " s; connect() gives up at"
+			 " %d s", at + rto);
+	return buf;
 }
 
 void hk_close_all(const struct hk_client *c, int n)

@@ -175,6 +175,19 @@ void hk_server_ends(const struct hk_client *c, int n,
 int hk_start_clients(const struct sockaddr_storage *server,
 		     struct hk_client *c, int n, const char **call);
 
+/*
+ * When a client whose SYN got no answer sends it again, as this
+ * kernel's settings say (Linux-only; elsewhere Linux's defaults):
+ * net.ipv4.tcp_syn_retries retries (6), the first wait 1 s, each next
+ * one twice as long; since Linux 6.5, net.ipv4.tcp_syn_linear_timeouts
+ * (4) more retries, and that many waits after the first stay at 1 s.
+ * In buf, as seconds since connect(): "1, 2, 3, 4, 5, 7, 11, 19, 35,
+ * 67 s; connect() gives up at 131 s" (6.5 and later, by default), or
+ * "1, 3, 7, 15, 31, 63 s; connect() gives up at 127 s" (before).
+ * Returns buf.
+ */
+char *hk_syn_schedule(char *buf, size_t size);
+
 /* Close the n clients' sockets. */
 void hk_close_all(const struct hk_client *c, int n);
 

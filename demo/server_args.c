@@ -2,6 +2,7 @@
 #include "server_args.h"
 #include "sock_util.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -48,4 +49,13 @@ enum server_mode server_args(int argc, char **argv, struct server_args *a)
 		}
 	}
 	return SERVER_RUN;
+}
+
+const char *server_bind_hint(int err)
+{
+	if (err == EADDRINUSE)
+		return " (another socket listens there; ss -tlnp shows which)";
+	if (err == EACCES)
+		return " (ports below 1024 need root)";
+	return "";
 }

@@ -4,7 +4,8 @@
  *     server [--host HOST] [--port PORT] [--backlog N]
  *     server --help
  *
- * read in order, the first mistake (or --help) ending the reading.
+ * read in order, the first mistake (or --help) ending the reading; and
+ * what to say when the address it names cannot be had.
  * Like sock_util, it never prints and never exits: it says what the
  * command line asks for, or what is wrong with it, and the lesson
  * decides what to print and how to end.
@@ -30,5 +31,12 @@ struct server_args {
 
 /* Read the command line into *a.  Returns what to do. */
 enum server_mode server_args(int argc, char **argv, struct server_args *a);
+
+/*
+ * What a user can do when bind() failed with err, as words to add to
+ * the error: " (another socket listens there; ss -tlnp shows which)"
+ * for EADDRINUSE, " (ports below 1024 need root)" for EACCES, or "".
+ */
+const char *server_bind_hint(int err);
 
 #endif /* SERVER_ARGS_H */

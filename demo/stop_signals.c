@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 
 static volatile sig_atomic_t stopped;	/* set by on_stop() */
 static sigset_t wait_mask;	/* our signal mask, stop signals let in */
@@ -50,4 +51,12 @@ int stop_wait(int fd, int for_write)
 			return -1;
 	}
 	return 0;
+}
+
+void stop_pause(int ms)
+{
+	struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	if (!stopped)
+		pselect(0, NULL, NULL, NULL, &pause, &wait_mask);
 }

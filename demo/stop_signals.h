@@ -26,4 +26,8 @@ int stop_signal(void);
  */
 int stop_wait(int fd, int for_write);
 
+/* Sleep ms milliseconds, or less: a stop signal ends the pause (and
+ * stop_signal() says so). */
+void stop_pause(int ms);
+
 #endif /* STOP_SIGNALS_H */

@@ -349,3 +349,68 @@ bash_echo() {
 	stop_server
 	assert_equal "$SERVER_STATUS" 0
 }
+
+# The server's own process in the last server's process group (start_server
+# makes one per server): its pid, by its name, read from /proc.
+server_process() {
+	local stat line rest
+	for stat in /proc/[0-9]*/stat; do
+		read -r line <"$stat" 2>/dev/null || continue
+		[[ $line == *" ($1) "* ]] || continue
+		rest=${line##*) }	# state ppid pgrp ...
+		read -r _ _ rest _ <<<"$rest"
+		if [[ $rest == "$SERVER_PID" ]]; then
+			printf '%s\n' "${stat//[!0-9]/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_for_stderr LINE: wait (bounded) until the server says LINE;
+# fail at once if it has ended instead.
+wait_for_stderr() {
+	local i
+	for ((i = 0; i < LAB_TIMEOUT * 20; i++)); do
+		grep -qxF -- "$1" "$SERVER_ERR" && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "the server never said: $1 (stderr: $(cat "$SERVER_ERR"))"
+}
+
+@test "accept() out of descriptors (EMFILE): one warning, it goes on, SIGTERM stops it" {
+	local fd
+	require prlimit
+	# Descriptors 0, 1, 2 and the listener, 3: accept() finds none left.
+	start_server prlimit --nofile=4: "$PROG" --port 0
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	wait_for_stderr "server: accept: Too many open files (retrying every 100 ms)"
+	kill -0 "$SERVER_PID"	# still there, however often it retried
+	stop_server
+	exec {fd}<&-
+	assert_equal "$SERVER_STATUS" 0
+	run cat "$SERVER_ERR"
+	assert_output "server: accept: Too many open files (retrying every 100 ms)"
+	run tail -n 1 "$SERVER_OUT"
+	assert_output "stopped by SIGTERM: 0 clients served, 0 bytes echoed"
+}
+
+@test "after EMFILE, once a descriptor is free, the waiting client is served" {
+	local client pid
+	require prlimit
+	start_server prlimit --nofile=4: "$PROG" --port 0
+	bounded "$CLIENT" 127.0.0.1 "$SERVER_PORT" waited \
+		>"$BATS_TEST_TMPDIR/client.out" 2>&1 &
+	client=$!
+	wait_for_stderr "server: accept: Too many open files (retrying every 100 ms)"
+	pid=$(server_process "$(basename "$PROG")")
+	prlimit --pid "$pid" --nofile=64:
+	wait "$client"
+	run cat "$BATS_TEST_TMPDIR/client.out"
+	assert_line --regexp '^received 6 bytes .*: waited$'
+	stop_server
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 1 "$SERVER_OUT"
+	assert_output "stopped by SIGTERM: 1 client served, 6 bytes echoed"
+}

@@ -18,7 +18,6 @@
 #include "die.h"
 #include "handshake_kit.h"
 #include "sock_util.h"
-#include "tcp_trace.h"
 #include "tcp_watch.h"
 
 #include <errno.h>
@@ -28,7 +27,7 @@
 #include <unistd.h>
 
 #define SETTLE_MS 100	/* ample for any handshake on loopback */
-#define RETRY_MS  4000	/* a dropped SYN goes again after 1 s and 3 s */
+#define RETRY_MS  4000	/* a dropped SYN goes again after 1 s, 2 s or 3 s */
 #define SA(ss)    ((const struct sockaddr *)(ss))
 
 static void say(const char *who, const char *state)
@@ -212,7 +211,7 @@ static int say_clients(const struct hk_client *c, int n,
 static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 {
 	struct hk_client c[HK_MAX_CLIENTS];
-	char who[SOCK_ADDRSTRLEN];
+	char who[SOCK_ADDRSTRLEN], when[128];
 	const char *call;
 	int fd, afd, einprogress;
 
@@ -228,8 +227,8 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 	} else {
 		printf("   The queue is full: the kernel dropped the other"
 		       " SYNs, answering nothing.\n   Those clients wait in"
-		       " SYN_SENT and send the SYN again: after 1 s, 3 s,"
-		       " 7 s...\n");
+		       " SYN_SENT and send the SYN again, after\n   %s\n",
+		       hk_syn_schedule(when, sizeof when));
 		afd = accept(lfd, NULL, NULL);
 		if (afd == -1)
 			die("accept:");

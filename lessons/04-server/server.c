@@ -7,7 +7,7 @@
  * The course notes' server in C: bind 127.0.0.1:1234, listen(10), then
  * forever: accept() a client, send back every byte it sends until it
  * closes (EOF), close, and take the next.  A client's trouble (a reset,
- * a vanished peer) ends that client only, never the server.  Ctrl-C
+ * a vanished peer, a failed accept()) ends that client only.  Ctrl-C
  * (SIGINT) or SIGTERM stop it with a summary.  --port 0 lets the kernel
  * pick a free port.  Run `make lesson-04`.
  */
@@ -21,7 +21,6 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,8 +37,8 @@ static void usage(FILE *to)
 
 /* Sleep until fd is ready: to read (a client to accept(), bytes or EOF
  * to recv()), or if for_write, to take more bytes from send().  Only
- * while it waits can Ctrl-C or SIGTERM come (demo/stop_signals.c).
- * Returns 1, or 0 if a stop signal came first. */
+ * then can Ctrl-C or SIGTERM come (demo/stop_signals.c).  Returns 1,
+ * or 0 if a stop signal came first. */
 static int wait_ready(int fd, int for_write)
 {
 	int ready = stop_wait(fd, for_write);
@@ -81,15 +80,9 @@ static int open_listener(const char *host, const char *port, int backlog)
 		}
 	}
 	freeaddrinfo(list);
-	if (fd == -1 && saved == EADDRINUSE)
-		die("bind %s: %s (another socket listens there; ss -tlnp shows"
-		    " which)", where, strerror(saved));
-	if (fd == -1 && saved == EACCES)
-		die("bind %s: %s (ports below 1024 need root)", where,
-		    strerror(saved));
-	errno = saved;
-	if (fd == -1)
-		die("bind %s:", where);
+	if (fd == -1)	/* with a hint: demo/server_args.c */
+		die("bind %s: %s%s", where, strerror(saved),
+		    server_bind_hint(saved));
 	return fd;
 }
 
@@ -131,6 +124,26 @@ static unsigned long echo(int fd, const char *who)
 	return total;
 }
 
+/* accept() failed: the server goes on, unless the fault is its own.
+ * ECONNABORTED (the client left before we took it), EINTR, and the
+ * network errors of the new connection that Linux reports here
+ * (ENETDOWN, EPROTO, EHOSTUNREACH...: accept(2) says to retry) are one
+ * client's.  EMFILE, ENFILE, ENOBUFS, ENOMEM: no descriptor or memory
+ * now, and the client waits in the queue: say so once, pause, retry. */
+static void accept_failed(int *starved)
+{
+	int err = errno;
+
+	if (err == EBADF || err == EINVAL || err == ENOTSOCK || err == EFAULT)
+		die("accept:");		/* a bug of ours: no retry helps */
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return;			/* take the next client */
+	if (!*starved)
+		warn("accept: %s (retrying every 100 ms)", strerror(err));
+	*starved = 1;
+	stop_pause(100);	/* Ctrl-C still stops the server */
+}
+
 /* The notes' loop: accept() a client, echo it, close(), next.  Until a
  * stop signal; then the summary. */
 static void serve(int lfd)
@@ -139,15 +152,16 @@ static void serve(int lfd)
 	socklen_t len;
 	char who[SOCK_ADDRSTRLEN];
 	unsigned long clients = 0, bytes = 0, n;
-	int fd;
+	int fd, starved = 0;
 
 	while (wait_ready(lfd, 0)) {
 		len = sizeof peer;
 		fd = accept(lfd, (struct sockaddr *)&peer, &len);
-		if (fd == -1 && (errno == ECONNABORTED || errno == EINTR))
-			continue;	/* it left before we took it */
-		if (fd == -1)
-			die("accept:");
+		if (fd == -1) {
+			accept_failed(&starved);
+			continue;
+		}
+		starved = 0;
 		sock_addr_str((struct sockaddr *)&peer, who, sizeof who);
 		printf("%s connected\n", who);
 		n = echo(fd, who);
@@ -161,14 +175,12 @@ static void serve(int lfd)
 	       clients == 1 ? "" : "s", bytes);
 }
 
-/* No arguments: the server runs in a child process, and scripted
- * clients (demo/echo_demo.c) take turns with it here; then SIGTERM
- * stops it.  Nothing is left running. */
+/* No arguments: the server runs in a child process, scripted clients
+ * take turns with it, then SIGTERM stops it (demo/echo_demo.c). */
 static int demo(void)
 {
 	char port[8];
 	int lfd;
-	pid_t pid;
 
 	printf("Lesson 04: an echo server, one client after another.\n\n"
 	       "1. The server listens on a port the kernel picks; it runs"
@@ -177,18 +189,8 @@ static int demo(void)
 	lfd = open_listener("127.0.0.1", "0", 10);
 	snprintf(port, sizeof port, "%d", sock_local_port(lfd));
 	printf("listening on 127.0.0.1:%s\n", port);
-	pid = fork();
-	if (pid == -1)
+	if (echo_demo(lfd, port, serve) == -1)	/* serve() in a child */
 		die("fork:");
-	if (pid == 0) {
-		alarm(30);	/* never outlive a demo that went wrong */
-		stop_signals_catch();
-		serve(lfd);
-		close(lfd);
-		exit(0);
-	}
-	close(lfd);
-	echo_demo(port, pid);
 	printf("\nRun it for real:  make lesson-04 ARGS=\"--port 1234\"  and,"
 	       " in another\nterminal:  make lesson-03 ARGS=127.0.0.1"
 	       "   (Ctrl-C stops the server).\n");
@@ -215,8 +217,7 @@ int main(int argc, char **argv)
 		break;
 	}
 
-	if (stop_signals_catch() == -1)
-		die("sigaction:");
+	stop_signals_catch();
 	lfd = open_listener(a.host, a.port, a.backlog);
 	if (sock_local_str(lfd, where, sizeof where) == NULL)
 		die("getsockname:");
