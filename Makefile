@@ -117,6 +117,19 @@ $(NAMES_SO): tools/names.c
 	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
 		$(LDFLAGS) $< -ldl -o $@
 
+# The IPv6 loopback shim (tools/loop6.c), a preload library too: on a
+# machine without ::1, the IPv6 exercise tests run their programs under
+# it, IPv6 carried over IPv4's loopback, instead of not being graded.
+# Every program such a test runs gets it, the shell's tools too: so it is
+# never built with the sanitizers (a sanitizer runtime in `cat` would
+# report cat's leaks).
+LOOP6_SO := $(OUT)/tools/loop6.so
+all: $(LOOP6_SO)
+$(LOOP6_SO): tools/loop6.c
+	@mkdir -p $(@D)
+	$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC \
+		-shared $< -ldl -o $@
+
 # tests/shortio.bats tests the shim as built by each compiler there is,
 # at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
 # friends), with a probe built the same ways: built here, once, not by
@@ -160,7 +173,7 @@ lesson-% solution-% check-%:
 ## make check           every lesson of your tree, ending in a score table
 # A lesson that does not compile scores 0 without stopping the others:
 # each starter is linked anew (no stale binary is graded), keeping going.
-check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO)
+check: $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO) $(LOOP6_SO)
 	@rm -f $(STARTERS)
 	-@$(MAKE) --no-print-directory -k $(STARTERS)
 	@LAB=lessons $(TEST_WRAP) grader/score.bash --hints $(LESSONS)
