@@ -290,7 +290,7 @@ use_ipv6() {
 	local lib=$LAB_OUT/tools/loop6.so
 	has_ipv6 && return 0
 	[[ -f $lib ]] ||
-		lab_skip "no IPv6: this machine has no ::1, and $lib is not built"
+		lab_skip "no IPv6: this machine has no ::1, and no IPv6 shim (build/tools/loop6.so: make)"
 	export LD_PRELOAD="$lib${LD_PRELOAD:+ $LD_PRELOAD}"
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 }
