@@ -81,10 +81,12 @@ setup() {
 
 # ---- the bare machine ----------------------------------------------------
 
-# make_bare_path: $VT/bare, every command on PATH but the optional ones.
+# make_bare_path: $VT/bare/bin, every command on PATH but the optional
+# ones.  (Two folders down: the Makefile reads build/*/*/*.d as its
+# own, and invoke-rc.d is a command.)
 # (One bash of its own: bats would trace every step of a loop here.)
 make_bare_path() {
-	mkdir -p "$VT/bare"
+	mkdir -p "$VT/bare/bin"
 	bash -c 'IFS=: read -ra dirs <<<"$PATH"
 		for dir in "${dirs[@]}"; do
 			for cmd in "$dir"/*; do
@@ -95,7 +97,7 @@ make_bare_path() {
 				*) ln -s "$cmd" "$1/$name" ;;
 				esac
 			done
-		done' bare "$VT/bare"
+		done' bare "$VT/bare/bin"
 }
 
 # ---- known-wrong solutions -----------------------------------------------
@@ -168,7 +170,7 @@ links_to() {
 # without its IPv6 shim: IPv6 truly cannot be had).
 grade() {
 	local name=$1 tree=$2 how=$3 out=$VT/$1 labout=$LAB_OUT status=0
-	local path=$VT/bare home=$VT/home.$1
+	local path=$VT/bare/bin home=$VT/home.$1
 	local -a as=() keep=()
 	shift 3
 	[[ $how == here ]] && path=$PATH
