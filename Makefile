@@ -133,6 +133,19 @@ $(SHORTIO_SO) $(NAMES_SO): $(OUT)/tools/%.so: tools/%.c
 	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
 		$(LDFLAGS) $< -ldl -o $@
 
+# The IPv6 loopback shim (tools/loop6.c), a preload library too: on a
+# machine without ::1, the IPv6 exercise tests run their programs under
+# it, IPv6 carried over IPv4's loopback, instead of not being graded.
+# Every program such a test runs gets it, the shell's tools too: so it is
+# never built with the sanitizers (a sanitizer runtime in `cat` would
+# report cat's leaks).
+LOOP6_SO := $(OUT)/tools/loop6.so
+all: $(LOOP6_SO)
+$(LOOP6_SO): tools/loop6.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC \
+		-shared $< -ldl -o $@
+
 # tests/shortio.bats tests the shim as built by each compiler there is,
 # at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
 # friends), with a probe built the same ways: built here, once, not by
@@ -159,7 +172,7 @@ $(OUT)/tests/shortio/probe-%: tests/shortio-probe.c
 # the solutions, the tools and the grader's escape) and keeps each
 # lesson's result with a hash of its program, for make progress.
 STUDENT = LESSONS='$(LESSONS)' MAKE='$(MAKE)' tools/student.bash
-CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO) \
+CHECK_DEPS := $(SOLUTIONS) $(TOOLS) $(SHORTIO_SO) $(NAMES_SO) $(LOOP6_SO) \
 	$(OUT)/grader/escape
 
 ## make lesson-NN       build your lesson NN and run its demo (ARGS="..." for the program)

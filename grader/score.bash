@@ -141,7 +141,8 @@ chmod 755 "$scratch" && leash_owns "$scratch"
 # ---- a lesson's tests: their names and points, in bats' order ---------
 
 # test_list FILE: one line per test of FILE, in the order bats numbers
-# them: POINTS<TAB>EXERCISE<TAB>NAME (EXERCISE: 1 if tagged exercise).  The patterns are bats' own (bats-preprocess).
+# them: POINTS<TAB>EXERCISE<TAB>NAME (EXERCISE: 1 if tagged exercise).
+# The patterns are bats' own (bats-preprocess).
 test_list() {
 	local line test_tags= file_tags= name points exercise
 	local b='[[:blank:]]'
@@ -200,7 +201,8 @@ tag_points() {
 # ---- running and reading one lesson -----------------------------------
 # Each test's result is one line of $work/tests.tsv:
 #   lesson  number  status  score  max  ms  why  name
-# status: passed, failed or skipped; why: a word or two (crashed with
+# status: passed, failed, skipped or ungraded (not graded on this
+# machine: see the top); why: a word or two (crashed with
 # SIGSEGV, timed out, did not compile...).  Its output (what bats printed
 # for it, or the compiler's messages) is in $work/LESSON/NUMBER.
 

@@ -228,7 +228,7 @@ start_socat() {
 
 # bats test_tags=exercise
 @test "IPv6: ::1 connects, and the addresses print as [::1]:PORT" {
-	require_ipv6
+	use_ipv6
 	start_server "$SERVER" --host ::1 --port 0
 	assert_equal "$SERVER_ADDR" "[::1]:$SERVER_PORT"
 	run --separate-stderr client ::1 "$SERVER_PORT" "over IPv6"
@@ -240,7 +240,7 @@ start_socat() {
 
 # bats test_tags=exercise
 @test "IPv6 with nobody listening: refused, with the hint, exit 1" {
-	require_ipv6
+	use_ipv6
 	refused_port ::1
 	run --separate-stderr client ::1 "$REFUSED_PORT"
 	assert_failure 1

@@ -174,7 +174,7 @@ bash_echo() {
 }
 
 @test "IPv6: --host ::1 listens on [::1]:PORT and serves" {
-	require_ipv6
+	use_ipv6
 	start_lab_server --host ::1
 	assert_equal "$SERVER_ADDR" "[::1]:$SERVER_PORT"
 	run "$CLIENT" ::1 "$SERVER_PORT" "over IPv6"

@@ -153,7 +153,7 @@ echo_whole() {
 
 # bats test_tags=exercise
 @test "IPv6: an echo over ::1 comes back whole under the shim" {
-	require_ipv6
+	use_ipv6
 	start_server "$PEER" --host ::1 echo
 	run shortio SHORTIO_MAX=3 "$PROG" ::1 "$SERVER_PORT" "$ECHO"
 	assert_success

@@ -154,7 +154,7 @@ all_arrived() {
 
 # bats test_tags=exercise
 @test "IPv6: every byte arrives over ::1 under the shim" {
-	require_ipv6
+	use_ipv6
 	start_receiver ::1
 	run shortio SHORTIO_MAX=3 "$PROG" ::1 "$SERVER_PORT" "$BYTES"
 	all_arrived || fail "exit $status: $output"

@@ -280,6 +280,21 @@ require_ipv6() {
 	has_ipv6 || lab_skip "no IPv6: this machine has no ::1"
 }
 
+# use_ipv6: this test needs ::1.  Where the machine has none, every
+# program the test runs from here on gets an IPv6 loopback carried over
+# IPv4's (tools/loop6.c, preloaded): what the program does with IPv6
+# addresses (their family, their length, how it prints them) is tested
+# the same on every machine.  Not for a test that reads the kernel's
+# IPv6 tables (/proc/net/tcp6) or captures packets: require_ipv6 there.
+use_ipv6() {
+	local lib=$LAB_OUT/tools/loop6.so
+	has_ipv6 && return 0
+	[[ -f $lib ]] ||
+		lab_skip "no IPv6: this machine has no ::1, and no IPv6 shim (build/tools/loop6.so: make)"
+	export LD_PRELOAD="$lib${LD_PRELOAD:+ $LD_PRELOAD}"
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
 # with_names 'NAME=ADDR[,ADDR...] ...' CMD...: run CMD bounded, with
 # getaddrinfo() answering each NAME with those addresses, in that order
 # (tools/names.c, preloaded): a private /etc/hosts for CMD alone, with
@@ -288,7 +303,7 @@ require_ipv6() {
 with_names() {
 	local lib=$LAB_OUT/tools/names.so
 	[[ -f $lib ]] || fail "$lib is not built: run 'make'"
-	bounded env LD_PRELOAD="$lib" NAMES="$1" \
+	bounded env LD_PRELOAD="$lib${LD_PRELOAD:+ $LD_PRELOAD}" NAMES="$1" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"${@:2}"
 }

@@ -9,12 +9,13 @@ SHORTIO_LIB=$LAB_OUT/tools/shortio.so
 
 # shortio [NAME=VALUE...] CMD...: run CMD bounded, with the shim preloaded
 # and the SHORTIO_* settings given.  Only CMD gets the shim, not
-# timeout(1).  A sanitizer build's runtime wants to come first in
+# timeout(1); it goes before what LD_PRELOAD holds already (use_ipv6's
+# shim).  A sanitizer build's runtime wants to come first in
 # LD_PRELOAD; verify_asan_link_order=0 lets it come second.
 shortio() {
 	[[ -f $SHORTIO_LIB ]] ||
 		fail "$SHORTIO_LIB is not built: run 'make'"
-	bounded env LD_PRELOAD="$SHORTIO_LIB" \
+	bounded env LD_PRELOAD="$SHORTIO_LIB${LD_PRELOAD:+ $LD_PRELOAD}" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$@"
 }

@@ -10,10 +10,11 @@
 #     unshare), as the user running this and, when that is root, as an
 #     ordinary user too;
 #   - and, where this runs as root with unshare and ip, without IPv6:
-#     a network namespace whose loopback has no ::1.
+#     a network namespace whose loopback has no ::1 (the IPv6 tests run
+#     under the toolkit's IPv6 shim, tools/loop6.c).
 #
-# Each gets exactly the verdict, test by test, that it gets here; only
-# what truly cannot run (IPv6 on a machine without it) may differ, and
+# Each gets exactly the verdict, test by test, that it gets here.  Only
+# what truly cannot run may differ (IPv6, when the shim is missing too):
 # then the report says so at its top, leaves those tests out of both
 # the score and the maximum, and the exit status is 1 (STRICT=1 fails).
 # Exercise tests only, to be quick: they are the ones that must need
@@ -44,22 +45,26 @@ setup_file() {
 		grade wrong.here "$VT/wrong" here 03-client 04-server
 		grade wrong4.here "$VT/wrong4" here 03-client
 		if ((VT_NOIPV6)); then
-			grade starters.noipv6 "$LAB_OUT/lessons" noipv6 03-client
-			grade solutions.noipv6 "$LAB_OUT/solutions" noipv6 \
-				03-client 05-partial-reads 06-partial-writes
 			grade wrong4.noipv6 "$VT/wrong4" noipv6 03-client
+			grade solutions.noshim "$LAB_OUT/solutions" noshim \
+				03-client 05-partial-reads 06-partial-writes
 		fi
 	} >/dev/null 2>&1 3>&- 4>&- &
 	{
-		grade starters.bare "$LAB_OUT/lessons" bare 03-client 04-server
 		# shellcheck disable=SC2086 # a word a lesson
 		grade solutions.bare "$LAB_OUT/solutions" bare $LESSONS_ALL
+		grade starters.bare "$LAB_OUT/lessons" bare 03-client 04-server
 		grade wrong.bare "$VT/wrong" bare 03-client 04-server
 		grade wrong4.bare "$VT/wrong4" bare 03-client
 		if ((VT_ROOT)); then
 			grade starters.nobody "$LAB_OUT/lessons" nobody \
 				03-client 04-server
 			grade wrong.nobody "$VT/wrong" nobody 03-client 04-server
+		fi
+		if ((VT_NOIPV6)); then
+			grade solutions.noipv6 "$LAB_OUT/solutions" noipv6 \
+				03-client 05-partial-reads 06-partial-writes
+			grade wrong4.noshim "$VT/wrong4" noshim 03-client
 		fi
 	} >/dev/null 2>&1 3>&- 4>&- &
 	wait
@@ -76,10 +81,12 @@ setup() {
 
 # ---- the bare machine ----------------------------------------------------
 
-# make_bare_path: $VT/bare, every command on PATH but the optional ones.
+# make_bare_path: $VT/bare/bin, every command on PATH but the optional
+# ones.  (Two folders down: the Makefile reads build/*/*/*.d as its
+# own, and invoke-rc.d is a command.)
 # (One bash of its own: bats would trace every step of a loop here.)
 make_bare_path() {
-	mkdir -p "$VT/bare"
+	mkdir -p "$VT/bare/bin"
 	bash -c 'IFS=: read -ra dirs <<<"$PATH"
 		for dir in "${dirs[@]}"; do
 			for cmd in "$dir"/*; do
@@ -90,7 +97,7 @@ make_bare_path() {
 				*) ln -s "$cmd" "$1/$name" ;;
 				esac
 			done
-		done' bare "$VT/bare"
+		done' bare "$VT/bare/bin"
 }
 
 # ---- known-wrong solutions -----------------------------------------------
@@ -140,36 +147,50 @@ make_wrong() {
 
 # ---- grading -------------------------------------------------------------
 
+# links_to FROM TO [SKIP]: TO, a folder of links to what FROM holds but
+# SKIP (a name in FROM, or in FROM/tools as tools/NAME): the toolkit's
+# build as the grader sees it, in a folder where it may write.
+links_to() {
+	local entry
+	mkdir -p "$2"
+	for entry in "$1"/*; do
+		if [[ -n ${3:-} && ${entry##*/} == "${3%%/*}" && $3 == */* ]]; then
+			links_to "$entry" "$2/${entry##*/}" "${3#*/}"
+		elif [[ ${entry##*/} != "${3:-}" ]]; then
+			ln -s "$entry" "$2/${entry##*/}"
+		fi
+	done
+}
+
 # grade NAME TREE HOW LESSON...: grade TREE's exercise tests of the
 # lessons into $VT/NAME (the reports), $VT/NAME.status (exit status) and
 # $VT/NAME.log.  HOW: here (this machine as it is), bare (the optional
 # tools hidden), nobody (bare, as user nobody), noipv6 (bare, in a
-# network namespace without IPv6).
+# network namespace without IPv6), noshim (noipv6, and the toolkit
+# without its IPv6 shim: IPv6 truly cannot be had).
 grade() {
 	local name=$1 tree=$2 how=$3 out=$VT/$1 labout=$LAB_OUT status=0
-	local path=$VT/bare home=$VT/home.$1
+	local path=$VT/bare/bin home=$VT/home.$1
 	local -a as=() keep=()
 	shift 3
 	[[ $how == here ]] && path=$PATH
 	mkdir -p "$out" "$home"
-	if [[ $how == nobody ]]; then
-		# All it writes, it writes in folders of its own: LAB_OUT is a
-		# folder of links to the toolkit's build, where the grader can
-		# make its scratch folder.
+	case $how in
+	nobody)
+		# All it writes, it writes in folders of its own.
 		labout=$VT/labout.$name
-		mkdir -p "$labout"
-		local dir
-		for dir in "$LAB_OUT"/*/; do
-			dir=${dir%/}
-			ln -s "$dir" "$labout/${dir##*/}"
-		done
+		links_to "$LAB_OUT" "$labout"
 		chown 65534:65534 "$out" "$home" "$labout"
-		as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-	elif [[ $how == noipv6 ]]; then
+		as=(setpriv --reuid=65534 --regid=65534 --clear-groups) ;;
+	noipv6 | noshim)
+		if [[ $how == noshim ]]; then
+			labout=$VT/labout.$name
+			links_to "$LAB_OUT" "$labout" tools/loop6.so
+		fi
 		as=(unshare -n sh -c 'ip link set lo up &&
 			echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6 &&
-			exec "$@"' sh)
-	fi
+			exec "$@"' sh) ;;
+	esac
 	# As a user's shell has it: nothing of this bats run (its variables
 	# and exported functions would confuse the bats run inside).
 	local var
@@ -263,11 +284,8 @@ same() {
 
 @test "bare: no exercise test of any lesson skips; the solutions pass them all" {
 	ran solutions.bare
-	local why=
-	# Only IPv6 may be missing, and only where this machine has none.
-	has_ipv6 || why="no IPv6: "
-	run awk -F'\t' -v why="not graded on this machine: $why" \
-		'$3 == "skipped" || ($3 == "ungraded" && index($7, why) != 1)' \
+	ran starters.bare
+	run awk -F'\t' '$3 == "skipped" || $3 == "ungraded"' \
 		"$VT/solutions.bare/tests.tsv" "$VT/starters.bare/tests.tsv"
 	assert_output ""
 	run grep -c $'\tfailed\t' "$VT/solutions.bare/tests.tsv"
@@ -281,13 +299,49 @@ same() {
 	done
 }
 
-@test "no IPv6: the report says what was not graded, first; score and max leave it out" {
+@test "no exercise test of any lesson asks for an optional tool or skips" {
+	# The source says it before any machine does: in a test tagged
+	# exercise, no require, require_ipv6, require_private_net,
+	# require_unprivileged nor skip (cannot_run is for what truly cannot
+	# run, and says so).  Tags as bats reads them.
+	local lesson
+	for lesson in $LESSONS_ALL; do
+		run awk -v file="$lesson.bats" '
+			/^[[:blank:]]*#[[:blank:]]*bats[[:blank:]]+test_tags=/ {
+				tags = $0 }
+			/^[[:blank:]]*#[[:blank:]]*bats[[:blank:]]+file_tags=/ {
+				ftags = $0 }
+			/^[[:blank:]]*@test[[:blank:]]/ {
+				ex = (tags ftags) ~ /[=,[:blank:]]exercise([,[:blank:]]|$)/
+				name = $0; tags = ""; next }
+			/^}/ { ex = 0 }
+			ex && /(^|[^[:alnum:]_])(require(_ipv6|_private_net|_unprivileged)?|skip)([[:blank:]]|$)/ {
+				print file ": " name ": " $0 }' \
+			"$LAB_ROOT/tests/$lesson.bats"
+		assert_output ""
+	done
+}
+
+@test "no IPv6: the IPv6 tests still run (tools/loop6.c), with the verdicts they get here" {
 	((VT_NOIPV6)) ||
 		skip "needs root, unshare and ip (a network namespace without IPv6)"
-	ran starters.noipv6
+	same wrong4.here wrong4.noipv6
+	# The IPv4-only client is caught there too.
+	run grep -c $'\tfailed\t' "$VT/wrong4.noipv6/tests.tsv"
+	((output > 0)) || fail "the IPv4-only client passed every test"
+	ran solutions.noipv6
+	run awk -F'\t' '$3 != "passed"' "$VT/solutions.noipv6/tests.tsv"
+	assert_output ""
+}
+
+@test "no IPv6 to be had: the report names what was not graded, first; score and max leave it out" {
+	((VT_NOIPV6)) ||
+		skip "needs root, unshare and ip (a network namespace without IPv6)"
+	ran solutions.noshim
+	ran solutions.noipv6
 	# The IPv6 tests, and nothing else, were not graded, each saying why.
 	run awk -F'\t' '$3 == "ungraded" { print $1 ": " $8 " | " $7 }' \
-		"$VT/starters.noipv6/tests.tsv"
+		"$VT/solutions.noshim/tests.tsv"
 	refute_output ""
 	local line
 	for line in "${lines[@]}"; do
@@ -295,51 +349,48 @@ same() {
 			fail "not graded, and not for IPv6: $line"
 	done
 	local ungraded=${#lines[@]}
-	# At the top of the report, with each test's name.
-	run cat "$VT/starters.noipv6/report.txt"
+	# At the top of the report, each with its lesson and name.
+	run cat "$VT/solutions.noshim/report.txt"
 	assert_line --index 0 "NOT GRADED ON THIS MACHINE: $ungraded test(s) could not run here."
 	local -a names
 	mapfile -t names < <(awk -F'\t' '$3 == "ungraded" { print $1 ": " $8 }' \
-		"$VT/starters.noipv6/tests.tsv")
+		"$VT/solutions.noshim/tests.tsv")
 	for line in "${names[@]}"; do
 		assert_line "    $line"
 	done
-	# Every other test: the verdict it gets here.
-	run diff <(graded starters.noipv6) \
-		<(graded starters.here | grep '^03-client ' |
-			grep -vF -f <(awk -F'\t' '$3 == "ungraded" { print $8 }' \
-				"$VT/starters.noipv6/tests.tsv"))
+	assert_line --regexp '^03-client +[0-9]+ / [0-9]+ +passed all that ran \([0-9]+ not graded\)$'
+	# Every other test: the verdict it gets with IPv6.
+	run diff <(graded solutions.noshim) <(graded solutions.noipv6 |
+		grep -vF -f <(awk -F'\t' '$3 == "ungraded" { print $8 }' \
+			"$VT/solutions.noshim/tests.tsv"))
 	assert_success
-	# The maximum leaves them out (a point each here).
-	local here there
-	here=$(awk -F'\t' '$1 == "03-client" { m += $3 } END { print m }' \
-		"$VT/starters.here/scores.tsv")
-	there=$(awk -F'\t' '{ m += $3 } END { print m }' \
-		"$VT/starters.noipv6/scores.tsv")
-	assert_equal "$there" "$((here - ungraded))"
+	# Score and maximum leave them out (a point each here).
+	local with without
+	with=$(awk -F'\t' '{ s += $2; m += $3 } END { print s, m }' \
+		"$VT/solutions.noipv6/scores.tsv")
+	without=$(awk -F'\t' '{ s += $2; m += $3 } END { print s, m }' \
+		"$VT/solutions.noshim/scores.tsv")
+	assert_equal "$without" "$((${with% *} - ungraded)) $((${with#* } - ungraded))"
+	# In the JSON too: 0 of 0, and not shown as passed.
+	run grep -c '"max_score": 0, "status": "failed", "output": "not graded on this machine: no IPv6' \
+		"$VT/solutions.noshim/results.json"
+	assert_output "$ungraded"
 }
 
-@test "no IPv6: a solution that passes all that ran is not a pass (exit 1, STRICT=1 fails)" {
+@test "no IPv6 to be had: passing all that ran is no pass (exit 1: STRICT=1 fails)" {
 	((VT_NOIPV6)) ||
 		skip "needs root, unshare and ip (a network namespace without IPv6)"
-	ran solutions.noipv6
-	run cat "$VT/solutions.noipv6.status"
+	ran solutions.noshim
+	run cat "$VT/solutions.noshim.status"
 	assert_output 1
-	run grep -c $'\tfailed\t' "$VT/solutions.noipv6/tests.tsv"
+	run grep -c $'\tfailed\t' "$VT/solutions.noshim/tests.tsv"
 	assert_output 0
-	run cat "$VT/solutions.noipv6/report.txt"
-	assert_line --index 0 --regexp '^NOT GRADED ON THIS MACHINE: [1-9][0-9]* test\(s\) could not run here\.$'
-	assert_line --regexp '^03-client +[0-9]+ / [0-9]+ +passed all that ran \([0-9]+ not graded\)$'
-	# In the JSON too: 0 of 0, not shown as passed.
-	run grep -c '"max_score": 0, "status": "failed", "output": "not graded on this machine: no IPv6' \
-		"$VT/solutions.noipv6/results.json"
-	((output > 0))
-	# The IPv4-only client: its only catch could not run here, and the
-	# report says so instead of calling it done.
-	ran wrong4.noipv6
-	run cat "$VT/wrong4.noipv6.status"
+	# The IPv4-only client: its only catch could not run, and the report
+	# says so instead of calling it done.
+	ran wrong4.noshim
+	run cat "$VT/wrong4.noshim.status"
 	assert_output 1
-	run cat "$VT/wrong4.noipv6/report.txt"
+	run cat "$VT/wrong4.noshim/report.txt"
 	assert_line --index 0 --partial "NOT GRADED ON THIS MACHINE"
 	refute_line --regexp '^03-client .* done$'
 }

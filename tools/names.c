@@ -112,7 +112,7 @@ static int keep(struct addrinfo *list)
 }
 
 /* Is list one of ours?  Forgets it if so: it is being freed. */
-static int forget(struct addrinfo *list)
+static int forget(const struct addrinfo *list)
 {
 	int i, ours = 0;
 
