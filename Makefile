@@ -172,8 +172,9 @@ test-starters: all
 # settings still reach it through the environment, see ?= above), nor
 # what this make exported from the wrong OUT.
 GRADE_ESCAPE := $(OUT)/grader/escape
-all: $(GRADE_ESCAPE)
-$(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
+GRADE_JAIL := $(OUT)/grader/jail
+all: $(GRADE_ESCAPE) $(GRADE_JAIL)
+$(GRADE_ESCAPE) $(GRADE_JAIL): %: %.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
 grade grade-all:
