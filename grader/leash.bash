@@ -314,6 +314,25 @@ leash_stop() {
 	done < <(find "$LEASH_STATE" -name 'run.*' -type f -print0)
 }
 
+# leash_descendants PID: the processes PID started, and theirs.
+leash_descendants() {
+	local child
+	for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$child"
+		leash_descendants "$child"
+	done
+}
+
+# leash_halt: on a signal, stop the scripts this one started, and theirs
+# (so that they start nothing more), then every run.
+leash_halt() {
+	local pids
+	pids=$(leash_descendants $$)
+	# shellcheck disable=SC2086 # one word a pid
+	[[ -z $pids ]] || kill -TERM $pids 2>/dev/null
+	leash_stop
+}
+
 # leash_guard: a folder of this script's own in LEASH_STATE; on SIGINT,
 # SIGTERM or SIGHUP stop everything, then exit (130, 143, 129).  EXIT
 # runs leash_stop too, then CLEANUP (a command, optional).
@@ -321,9 +340,9 @@ leash_guard() {
 	leash_state || return 1
 	LEASH_STATE=$LEASH_STATE/$$
 	mkdir -p "$LEASH_STATE" || return 1
-	trap 'leash_stop; exit 130' INT
-	trap 'leash_stop; exit 143' TERM
-	trap 'leash_stop; exit 129' HUP
+	trap 'leash_halt; exit 130' INT
+	trap 'leash_halt; exit 143' TERM
+	trap 'leash_halt; exit 129' HUP
 	# shellcheck disable=SC2064 # expanded now, on purpose
 	trap "leash_stop; rm -rf '$LEASH_STATE'; ${1:-}" EXIT
 }
