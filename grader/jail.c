@@ -446,6 +446,8 @@ static void init_process(int status_fd, const int fds[3], char *cwd,
 		close_from(3);
 		if (chdir(cwd) < 0 && chdir("/") < 0)
 			_exit(126);
+		/* The broker is the OOM killer's last choice; not the program. */
+		write_file("/proc/self/oom_score_adj", "0");
 		become_student(uid_in, gid_in, userns);
 		execve(argv[0], argv, envp);
 		fprintf(stderr, "jail: cannot run %s: %s\n", argv[0],

@@ -238,6 +238,8 @@ leash_cg_make() {
 	local line kind dir
 	for line in "${LEASH_CG[@]}"; do
 		kind=${line%%:*} dir=${line#*:}/$1
+		# LEASH_MEMORY=0: no memory limit.
+		[[ $kind != memory* ]] || ((LEASH_MEMORY > 0)) || continue
 		mkdir -p "$dir" 2>/dev/null || continue
 		case $kind in
 		memory1)
@@ -280,6 +282,7 @@ leash_cg_kill() {
 leash_state() {
 	[[ -n ${LEASH_STATE:-} && -d $LEASH_STATE ]] && return 0
 	LEASH_STATE=$(mktemp -d "${TMPDIR:-/tmp}/leash.XXXXXX") || return 1
+	LEASH_STATE_ROOT=$LEASH_STATE	# ours: removed at exit
 	export LEASH_STATE
 }
 
@@ -344,7 +347,7 @@ leash_guard() {
 	trap 'leash_halt; exit 143' TERM
 	trap 'leash_halt; exit 129' HUP
 	# shellcheck disable=SC2064 # expanded now, on purpose
-	trap "leash_stop; rm -rf '$LEASH_STATE'; ${1:-}" EXIT
+	trap "leash_stop; rm -rf '${LEASH_STATE_ROOT:-$LEASH_STATE}'; ${1:-}" EXIT
 }
 
 # leash_limit -X VALUE: lower limit X (soft and hard, so student code
@@ -536,6 +539,9 @@ leash_inside() {
 			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
 		done
 		leash_limit -u "$LEASH_PROCS"
+		# Out of memory, the kernel kills student code, not the broker
+		# (grader/jail gives the programs the usual 0 back).
+		echo -1000 >/proc/self/oom_score_adj
 		cd / && exec "$LEASH_JAIL" serve "$h/jail.sock" "$uid" "$uid" \
 			"$LEASH_HARNESS"
 	) </dev/null >/dev/null || exit 125

@@ -474,8 +474,9 @@ all_score=0 all_max=0 all_passed=1
 : >"$out/scores.tsv"
 rm -f "$out"/tap/*.tap "$out"/tap/*.stderr
 
-# The lessons run side by side, SCORE_JOBS at a time (one per core).
-jobs=${SCORE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+# The lessons run side by side, SCORE_JOBS at a time (one per core, and
+# one more: a test waiting on a program leaves its core to another).
+jobs=${SCORE_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
 running=0
 for lesson in "${lessons[@]}"; do
 	if [[ ! -f tests/$lesson.bats ]]; then

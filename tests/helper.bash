@@ -160,7 +160,8 @@ start_server() {
 	LAB_PIDS+=("$SERVER_PID")
 	LAB_MARKS+=("$SERVER_MARK")
 	exec {fd}<"$fifo"
-	while IFS= read -r -t "$LAB_TIMEOUT" line <&"$fd"; do
+	local rc=0
+	while IFS= read -r -t "$LAB_TIMEOUT" line <&"$fd" || ! rc=$?; do
 		printf '%s\n' "$line" >>"$SERVER_OUT"
 		# (The peer's refuse mode says "refusing connections on".)
 		if [[ $line =~ ^(listening|refusing\ connections)\ on\ (.+):([0-9]+)$ ]]; then
@@ -174,8 +175,13 @@ start_server() {
 			return 0
 		fi
 	done
+	# Timed out (not a server that ended without the line): a hang.
+	if ((rc > 128)); then
+		lab_hang_note "$@"
+		echo "lab: ${1##*/} did not finish starting within $LAB_TIMEOUT s (no 'listening on' line)" \
+			>>"$BATS_TEST_TMPDIR/lab-notes"
+	fi
 	exec {fd}<&-
-	lab_hang_note "$@"
 	fail "$(printf '%s\n' "server did not say 'listening on HOST:PORT': $*" \
 		"stdout:" "$(cat "$SERVER_OUT" 2>/dev/null)" \
 		"stderr:" "$(cat "$SERVER_ERR")")"
