@@ -547,7 +547,7 @@ static void join_caller(pid_t pid)
 /* One caller, in a process of its own. */
 static void serve_one(int conn)
 {
-	struct request req;
+	struct request req = { 0, 0, 0, 0 };
 	struct ucred cred;
 	socklen_t len = sizeof cred;
 	struct pollfd pfd[2];
@@ -654,8 +654,10 @@ static int serve(char **argv)
 	pid = fork();
 	if (pid < 0)
 		die("fork:");
-	if (pid > 0)
+	if (pid > 0) {
+		close(sock);
 		return 0;
+	}
 	setsid();
 	for (;;) {
 		conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
@@ -693,8 +695,6 @@ static int loopback_up(void)
 
 int main(int argc, char **argv)
 {
-	extern char **environ;
-
 	set_progname(argv[0]);
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);

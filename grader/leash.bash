@@ -131,7 +131,8 @@ leash_probe() {
 			getent passwd "$uid" >/dev/null || LEASH_POOL+=("$uid")
 		done
 		if ((${#LEASH_POOL[@]})) && leash_can "${LEASH_POOL[0]}" "$@" &&
-			mkdir -p -m 0700 "$LEASH_LOCKS" 2>/dev/null; then
+			mkdir -p "$LEASH_LOCKS" 2>/dev/null &&
+			chmod 0700 "$LEASH_LOCKS"; then
 			LEASH_MODE=user
 		else
 			LEASH_POOL=()
@@ -198,6 +199,7 @@ leash_say_how() {
 	for n in "${not[@]}"; do
 		notes+="${notes:+; }$n"
 	done
+	# shellcheck disable=SC2034 # the report's line (grader/score.bash)
 	LEASH_HOW=$how${notes:+. Not isolated: $notes}
 }
 
@@ -334,6 +336,8 @@ leash_halt() {
 	# shellcheck disable=SC2086 # one word a pid
 	[[ -z $pids ]] || kill -TERM $pids 2>/dev/null
 	leash_stop
+	# The scripts we started clean up after themselves: wait for them.
+	wait
 }
 
 # leash_guard: a folder of this script's own in LEASH_STATE; on SIGINT,
@@ -478,7 +482,7 @@ leash_hide() {
 # CMD as the run's users.  Runs as root, first process of the run's PID
 # namespace: when it ends, everything else in the run ends too.
 leash_inside() {
-	local kind=$1 uid=$2 cgs=$3 keep dir i=0 h=/tmp/.leash/harness
+	local kind=$1 uid=$2 groups=$3 keep dir i=0 h=/tmp/.leash/harness
 	local wrap lesson prog
 	shift 3
 	local -a kept=()
@@ -514,7 +518,7 @@ leash_inside() {
 	local -a drop=(--clear-groups --inh-caps=-all --bounding-set=-all
 		--no-new-privs)
 	if [[ $kind == student ]]; then
-		for dir in ${cgs}; do
+		for dir in ${groups}; do
 			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
 		done
 		leash_limit -u "$LEASH_PROCS"
@@ -522,7 +526,7 @@ leash_inside() {
 		return
 	fi
 	# The tests' own folder, and the wrappers that are their LAB_BIN.
-	mkdir -p -m 0700 "$h/tmp" "$h/bin"
+	mkdir -p "$h/tmp" "$h/bin" && chmod 0700 "$h" "$h/tmp" "$h/bin"
 	for prog in "$LEASH_BIN"/*/*; do
 		[[ -f $prog && -x $prog && $prog != *.o ]] || continue
 		lesson=${prog%/*} lesson=${lesson##*/}
@@ -535,7 +539,7 @@ leash_inside() {
 	chown -R "$LEASH_HARNESS:$LEASH_HARNESS" "$h"
 	# The broker, in the student's cgroups, with the student's limits.
 	(
-		for dir in ${cgs}; do
+		for dir in ${groups}; do
 			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
 		done
 		leash_limit -u "$LEASH_PROCS"

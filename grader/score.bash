@@ -212,10 +212,10 @@ run_lesson() {
 	limit=$((count * (test_timeout + 5) + 30))
 	# Grading: the lesson's programs are the run's student user's, and
 	# stay visible where grader/grade.bash hides the rest (LEASH_HIDE).
-	local own=
-	[[ -z $builds ]] || own=$LAB_BIN/$lesson
-	TMPDIR=$scratch HOME=$scratch LEASH_BIN=$LAB_BIN LEASH_OWN=$own \
-		LEASH_KEEP="$own ${GRADE_KEEP:-}" leash_run harness "$limit" "$bats" "${args[@]}" \
+	local mine=
+	[[ -z $builds ]] || mine=$LAB_BIN/$lesson
+	TMPDIR=$scratch HOME=$scratch LEASH_BIN=$LAB_BIN LEASH_OWN=$mine \
+		LEASH_KEEP="$mine ${GRADE_KEEP:-}" leash_run harness "$limit" "$bats" "${args[@]}" \
 		"tests/$lesson.bats" >"$out/tap/$lesson.tap" \
 		2>"$out/tap/$lesson.stderr" || status=$?
 	if ((status == 137)); then

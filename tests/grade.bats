@@ -43,10 +43,22 @@ setup_file() {
 	if jailed; then
 		make_attacks
 		# A small memory cgroup, for the memory hog to meet.
-		LEASH_MEMORY=128 LAB_TIMEOUT=5 grade_class "$GT/attacks" \
-			"${L1%%-*}" "" exercise >"$GT/attacks.log" 2>&1 3>&- 4>&- &
+		LEASH_MEMORY=128 LAB_TIMEOUT=5 JOBS=3 grade_class \
+			"$GT/attacks" "${L1%%-*}" "$(first_exercises 3)" exercise \
+			>"$GT/attacks.log" 2>&1 3>&- 4>&- &
 	fi
 	wait
+}
+
+# first_exercises N: a regular expression for the names of L1's first N
+# exercise tests (the untouched starter fails them), to be quick.
+first_exercises() {
+	local names
+	names=$(awk '/^# bats test_tags=.*exercise/ { getline
+			sub(/^@test "/, ""); sub(/" \{$/, ""); print }' \
+		"$LAB_ROOT/tests/$L1.bats" | head -n "$1" |
+		sed 's/[][\.*^$()+?{}|/]/\\&/g' | paste -sd'|')
+	printf '^(%s)$\n' "$names"
 }
 
 # jailed: can the grader separate tests and student code here?  (Root,
@@ -105,8 +117,8 @@ make_submissions() {
 clean() {
 	local -a keep=()
 	local name how=
-	[[ $1 != --exec ]] || { how=exec && shift; }
-	for name in PATH HOME TMPDIR LANG LC_ALL CC SANITIZE STRICT LAB_OUT \
+	[[ $1 != --exec ]] || { how='exec' && shift; }
+	for name in PATH HOME TMPDIR LANG LC_ALL CC SANITIZE STRICT LAB_OUT JOBS \
 		SUBMISSION SCORE_JOBS LAB_TIMEOUT LAB_BATS BATS_LIB_PATH BATS_TEST_TIMEOUT \
 		$(compgen -v GRADE_) $(compgen -v LEASH_); do
 		[[ -n ${!name+set} ]] && keep+=("$name=${!name}")
@@ -715,7 +727,7 @@ require_attacks() {
 	require_attacks
 	# They compiled (the starter), and pass what the starter passes.
 	local name starter
-	starter=$(grep -c '^ok ' "$GT/attacks.out/starter/tap/$L1.tap")
+	starter=$(grep -c '^ok ' "$GT/attacks.out/starter/tap/$L1.tap" || true)
 	for name in include-reference include-neighbour; do
 		run grep -c '^ok ' "$GT/attacks.out/$name/tap/$L1.tap"
 		assert_output "$starter"
@@ -811,7 +823,7 @@ require_attacks() {
 uid_running() {
 	local uid
 	for uid in "$@"; do
-		grep -qs "^Uid:[[:blank:]]*$uid[[:blank:]]" /proc/[0-9]*/status &&
+		grep -qs "^Uid:[[:blank:]]*${uid}[[:blank:]]" /proc/[0-9]*/status &&
 			return 0
 	done
 	return 1
