@@ -267,6 +267,7 @@ leash_cg_kill() {
 		[[ -d $dir ]] || continue
 		[[ -f $dir/cgroup.kill ]] && echo 1 >"$dir/cgroup.kill"
 		for ((round = 0; round < 200; round++)); do
+			[[ -d $dir ]] || break	# (another stop removed it)
 			pids=$(cat "$dir/cgroup.procs" 2>/dev/null)
 			[[ -z $pids ]] && rmdir "$dir" 2>/dev/null && break
 			# shellcheck disable=SC2086 # one word a pid
