@@ -122,13 +122,14 @@ leash_has_cg() { [[ " ${LEASH_CG[*]%%:*} " == *" $1 "* ]]; }
 # Every PATH (the toolkit, bats and its libraries) must be readable by
 # the users runs become.
 leash_probe() {
-	local uid first last
+	local uid first last taken=
 	LEASH_MODE=plain LEASH_POOL=() LEASH_NS=() LEASH_CG=()
 	if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null &&
 		command -v flock >/dev/null && [[ $LEASH_UIDS =~ ^([0-9]+)-([0-9]+)$ ]]; then
 		first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
+		taken=" $(getent passwd | cut -d: -f3 | tr '\n' ' ')"
 		for ((uid = first; uid <= last; uid++)); do
-			getent passwd "$uid" >/dev/null || LEASH_POOL+=("$uid")
+			[[ $taken == *" $uid "* ]] || LEASH_POOL+=("$uid")
 		done
 		if ((${#LEASH_POOL[@]})) && leash_can "${LEASH_POOL[0]}" "$@" &&
 			mkdir -p "$LEASH_LOCKS" 2>/dev/null &&
@@ -139,7 +140,7 @@ leash_probe() {
 		fi
 	fi
 	if [[ $LEASH_MODE == user && -n $LEASH_HARNESS ]] &&
-		! getent passwd "$LEASH_HARNESS" >/dev/null &&
+		[[ $taken != *" $LEASH_HARNESS "* ]] &&
 		leash_can "$LEASH_HARNESS" "$@" && [[ -x $LEASH_JAIL ]] &&
 		mkdir -p "$LEASH_JAIL_STAGE"; then
 		LEASH_NS=(unshare --net --mount --ipc --uts --pid --fork
