@@ -245,18 +245,20 @@ test-starters: all
 # settings still reach it through the environment, see ?= above), nor
 # what this make exported from the wrong OUT.
 GRADE_ESCAPE := $(OUT)/grader/escape
-all: $(GRADE_ESCAPE)
-$(GRADE_ESCAPE): $(OUT)/grader/escape.o $(LIBCOMMON)
+GRADE_JAIL := $(OUT)/grader/jail
+all: $(GRADE_ESCAPE) $(GRADE_JAIL)
+$(GRADE_ESCAPE) $(GRADE_JAIL): %: %.o $(LIBCOMMON)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 grade_given = $(if $(filter command line,$(origin $(1))),$($(1)))
+# (exec: so that a SIGTERM that make passes on reaches the grader.)
 grade grade-all autograder classroom:
-	@env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
+	@exec env -u LESSONS -u OUT -u LAB_OUT -u LAB_SAN_LOGS -u ASAN_OPTIONS \
 		-u UBSAN_OPTIONS MAKEFLAGS= $(MAKE) --no-print-directory \
 		GRADE_PICK='$(call grade_given,LESSONS)' \
 		GRADE_OUT='$(call grade_given,OUT)' grade-run-$@
 grade-run-grade grade-run-grade-all grade-run-autograder grade-run-classroom: \
 		grade-run-%: all
-	@GRADE_LESSONS='$(LESSONS)' GRADE_CC='$(CC)' \
+	@exec env GRADE_LESSONS='$(LESSONS)' GRADE_CC='$(CC)' \
 		GRADE_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
 		GRADE_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' \
 		GRADE_LDFLAGS='$(LDFLAGS)' GRADE_LDLIBS='$(LDLIBS)' \

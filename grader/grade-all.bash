@@ -14,10 +14,18 @@
 #   NAME/          that submission's reports (results.json, junit.xml,
 #                  report.txt, tap/, build/) and grade.log (what grading
 #                  it printed)
+#
+# NAME is the folder's name with anything but letters, digits, '.', '_'
+# and '-' made '_'.  A submission that is a link, or whose NAME another
+# one has already (x y and x_y), or that would overwrite grades.csv or a
+# lock, is not graded: its row says why, and the others are graded.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
+# shellcheck source=grader/leash.bash
+source grader/leash.bash
+umask 077
 
 die() {
 	printf 'make grade-all: %s\n' "$*" >&2
@@ -36,8 +44,8 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "JOBS=$jobs is not a number of jobs"
 
 submissions=()
-for dir in "$class"/*/; do
-	[[ -d $dir ]] && submissions+=("${dir%/}")
+for dir in "$class"/*; do
+	[[ -d $dir ]] && submissions+=("$dir")
 done
 ((${#submissions[@]})) || die "$class holds no submission folders"
 
@@ -50,25 +58,33 @@ name_of() {
 	printf '%s\n' "$name"
 }
 
-declare -A seen
+# Why a submission is not graded (empty: it is).
+declare -A seen why_not
 for dir in "${submissions[@]}"; do
 	name=$(name_of "$dir")
-	[[ -z ${seen[$name]:-} ]] ||
-		die "${seen[$name]} and $dir would both be graded as" \
-			"'$name': rename one"
-	seen[$name]=$dir
+	if [[ -L $dir ]]; then
+		why_not[$dir]="a link: links are not followed"
+	elif [[ -n ${seen[$name]:-} ]]; then
+		why_not[$dir]="graded as '$name' like ${seen[$name]##*/}: rename one"
+	elif [[ $name == grades.csv || $name == *.lock ]]; then
+		why_not[$dir]="its name '$name' is one of the grader's own files: rename it"
+	else
+		seen[$name]=$dir
+	fi
 done
 
 # Set up bats once, before anything runs side by side.
 tests/bats.bash --version >/dev/null || exit 1
 
 # grade_one DIR: grade it into OUT/NAME, print one line when done.
+# Student code sees neither the class nor OUT (GRADE_HIDE).
 grade_one() {
 	local dir=$1 name status=0
 	name=$(name_of "$dir")
 	mkdir -p "$out/$name"
 	SUBMISSION=$dir GRADE_NAME=$name GRADE_OUT=$out/$name GRADE_QUIET=1 \
-		STRICT= grader/grade.bash >"$out/$name/grade.log" 2>&1 ||
+		GRADE_HIDE="${GRADE_HIDE:-} $class $out" STRICT= \
+		grader/grade.bash >"$out/$name/grade.log" 2>&1 ||
 		status=$?
 	if ((status != 0)) || [[ ! -s $out/$name/scores.tsv ]]; then
 		printf '  %-24s grading failed: see %s\n' "$name" \
@@ -81,9 +97,16 @@ grade_one() {
 }
 
 echo "Grading ${#submissions[@]} submissions in $SUBMISSIONS, $jobs at a time"
+# Stopped (Ctrl-C, SIGTERM, a caller's time limit): stop every grading.
+leash_guard
 SECONDS=0
 running=0
 for dir in "${submissions[@]}"; do
+	if [[ -n ${why_not[$dir]:-} ]]; then
+		printf '  %-24s not graded: %s\n' "$(basename "$dir")" \
+			"${why_not[$dir]}"
+		continue
+	fi
 	if ((running >= jobs)); then
 		wait -n
 		running=$((running - 1))
@@ -109,7 +132,7 @@ csv() {
 columns=()
 for dir in "${submissions[@]}"; do
 	name=$(name_of "$dir")
-	[[ -f $out/$name/scores.tsv ]] || continue
+	[[ -z ${why_not[$dir]:-} && -f $out/$name/scores.tsv ]] || continue
 	while IFS=$'\t' read -r lesson _; do
 		[[ " ${columns[*]} " == *" $lesson "* ]] ||
 			columns+=("$lesson")
@@ -125,7 +148,7 @@ done
 	for dir in "${submissions[@]}"; do
 		name=$(name_of "$dir")
 		csv "$(basename "$dir")"
-		if [[ ! -s $out/$name/scores.tsv ]]; then
+		if [[ -n ${why_not[$dir]:-} || ! -s $out/$name/scores.tsv ]]; then
 			for lesson in "${columns[@]}"; do
 				printf ','
 			done

@@ -8,8 +8,10 @@
 # 1. Find each lesson in DIR: a folder NN-slug in DIR or in DIR/lessons
 #    (so a copy of the whole repository works), or, for a lesson whose
 #    program is prog, a bare prog.c in DIR (a single uploaded file).
-#    Copy it to build/grade/NAME/src, regular files only: the submission
-#    itself is never touched, and no link in it leads anywhere else.
+#    Copy it to build/grade/NAME/src as an unprivileged user
+#    (grader/copy.bash): folders and regular files only, never
+#    following a link, reporting what it did not copy; the submission
+#    itself is never touched.
 # 2. Compile each lesson on its own, on a leash (grader/leash.bash), with
 #    the toolkit's flags and the toolkit's common/ (whatever the submission
 #    has there), into build/grade/NAME/bin.  A lesson that does not
@@ -41,8 +43,14 @@ submission=${SUBMISSION:-}
 [[ -n $submission ]] ||
 	usage_error "say which submission:" \
 		"make grade SUBMISSION=path/to/folder"
+[[ ! -L ${submission%/} ]] ||
+	usage_error "SUBMISSION=$submission is a link: links are not" \
+		"followed (give the folder it leads to, if it is yours)"
 [[ -d $submission ]] ||
 	usage_error "SUBMISSION=$submission is not a folder"
+# What grading writes is the instructor's alone (student code cannot
+# reach it either: see LEASH_HIDE below).
+umask 077
 submission=$(realpath -- "$submission") || exit 1
 [[ -n ${GRADE_LESSONS:-} ]] ||
 	die "GRADE_LESSONS is empty: run this through make grade"
@@ -53,6 +61,10 @@ name=${name//[^A-Za-z0-9._-]/_}
 [[ $name == .* ]] && name=_$name
 work=${GRADE_WORK:-build/grade}/$name
 mkdir -p "$work" && work=$(cd "$work" && pwd) || die "cannot make $work"
+# Folders the run's users pass through to their own, and nothing more.
+chmod 0711 "${work%/*}" "$work" 2>/dev/null
+# Stopped (Ctrl-C, SIGTERM, a caller's time limit): stop every run.
+leash_guard
 # Two gradings under one NAME (two folders called bob, graded at once)
 # would build into and report from the same folder: the second waits.
 # The lock goes when this script ends, however it ends.
@@ -106,27 +118,37 @@ prog_of() {
 	die "lessons/$1 has no .c file"
 }
 
-# find_lesson LESSON PROG: print where the submission holds LESSON.
+# find_lesson LESSON PROG: set `from` to where the submission holds
+# LESSON.  A link is never followed: it is noted in `refused` instead.
 find_lesson() {
 	local base dir found=() nn=${1%%-*}
 	for base in "$submission" "$submission/lessons"; do
-		[[ -d $base/$1 ]] && {
-			echo "$base/$1"
+		if [[ -L $base ]]; then
+			refused+="$base is a link: not followed. "
+			continue
+		fi
+		if [[ -L $base/$1 ]]; then
+			refused+="$base/$1 is a link: not followed. "
+		elif [[ -d $base/$1 ]]; then
+			from=$base/$1
 			return 0
-		}
+		fi
 	done
 	# A folder of the same number under another slug (01-port, say).
 	for dir in "$submission/$nn"-*/ "$submission/lessons/$nn"-*/; do
-		[[ -d $dir ]] && found+=("${dir%/}")
+		[[ -d $dir && ! -L ${dir%/} && ! -L ${dir%/*/*} ]] &&
+			found+=("${dir%/}")
 	done
 	if ((${#found[@]} == 1)); then
-		echo "${found[0]}"
+		from=${found[0]}
 		return 0
 	fi
-	[[ -f $submission/$2.c ]] && {
-		echo "$submission"
+	if [[ -L $submission/$2.c ]]; then
+		refused+="$submission/$2.c is a link: not followed. "
+	elif [[ -f $submission/$2.c ]]; then
+		from=$submission
 		return 0
-	}
+	fi
 	return 1
 }
 
@@ -134,7 +156,21 @@ find_lesson() {
 
 rm -rf "${work:?}/src" "${work:?}/bin" "${work:?}/builds"
 mkdir -p "$work/src" "$work/bin" "$work/builds" || die "cannot make $work"
-leash_probe "$root/common" "$work/src" "$work/bin"
+chmod 0711 "$work/src" "$work/bin"
+leash_probe "$root/common" "$root/grader/copy.bash"
+
+# What student code must not see, at compile time and at run time: the
+# reference solutions (sources and every build of them), the other
+# gradings (their copies, builds and reports: GRADE_WORK's folder, OUT),
+# the submission itself, and what grade-all adds (the class, its OUT).
+# A folder that holds the toolkit itself is not hidden.
+hide=()
+for dir in "$root/solutions" "$root/build/solutions" "$root"/build/*/solutions \
+	"${work%/*}" "$out" "$submission" ${GRADE_HIDE:-}; do
+	[[ -d $dir && $root/ != "$dir"/* && " ${hide[*]} " != *" $dir "* ]] &&
+		hide+=("$dir")
+done
+export LEASH_HIDE="${hide[*]}"
 
 # short PATH: PATH as the user sees it from the toolkit's folder.
 short() {
@@ -143,59 +179,66 @@ short() {
 
 echo "Grading $SUBMISSION as '$name': ${lessons[*]}"
 
-# copy_lesson FROM LESSON PROG: copy the lesson's regular files (a bare
-# PROG.c when FROM is the submission itself) into src/LESSON.
+# copy_lesson FROM LESSON PROG: copy the lesson's folders and regular
+# files (a bare PROG.c when FROM is the submission itself) into
+# src/LESSON, as an unprivileged user (grader/copy.bash).
 copy_lesson() {
 	local from=$1 to=$work/src/$2
-	mkdir -p "$to"
+	mkdir -p "$to" || return 1
 	if [[ $from == "$submission" ]]; then
-		cp -- "$from/$3.c" "$to/"
+		LEASH_OWN=$to leash_run copy 60 grader/copy.bash "$from" "$to" \
+			"$3.c"
 	else
-		cp -R -- "$from/." "$to/"
-	fi || return 1
-	# Links could make the compiler read (and quote) files outside the
-	# submission; fifos and devices could make it hang.
-	find "$to" ! -type f ! -type d -print -delete |
-		sed "s|^$to/|removed (not a regular file): |"
-	chmod -R a+rX "$to"
+		LEASH_OWN=$to leash_run copy 60 grader/copy.bash "$from" "$to"
+	fi
 }
 
-# build_lesson LESSON PROG: compile src/LESSON/PROG.c into bin/LESSON/PROG.
+# build_lesson LESSON PROG: compile src/LESSON/PROG.c into bin/LESSON/PROG,
+# as student code: only its own source and binaries visible of all the
+# gradings, nothing of the reference solutions.
 build_lesson() {
-	local lesson=$1 prog=$2 bin=$work/bin/$1 log=$work/builds/$1.log
-	local cc=${GRADE_CC:-cc}
+	local lesson=$1 prog=$2 src=$work/src/$1 bin=$work/bin/$1
+	local log=$work/builds/$1.log cc=${GRADE_CC:-cc}
 	local -a cppflags cflags ldflags ldlibs common
 	read -ra cppflags <<<"${GRADE_CPPFLAGS:-}"
 	read -ra cflags <<<"${GRADE_CFLAGS:-}"
 	read -ra ldflags <<<"${GRADE_LDFLAGS:-}"
 	read -ra ldlibs <<<"${GRADE_LDLIBS:-}"
 	read -ra common <<<"${GRADE_COMMON:-}"
-	mkdir -p "$bin" && leash_owns "$bin"
-	if [[ ! -f $work/src/$lesson/$prog.c ]]; then
-		echo "the submission's $lesson has no $prog.c" >"$log"
+	mkdir -p "$bin" || return 1
+	if [[ ! -f $src/$prog.c ]]; then
+		echo "the submission's $lesson has no $prog.c" >>"$log"
 		return 1
 	fi
 	{
 		echo "$cc ${cppflags[*]} ${cflags[*]} -c $lesson/$prog.c"
-		leash_run 120 "$cc" "${cppflags[@]}" "${cflags[@]}" \
-			-c "$work/src/$lesson/$prog.c" -o "$bin/$prog.o" &&
-			leash_run 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
+		LEASH_OWN="$src $bin" LEASH_KEEP="$src $bin" leash_run student \
+			120 "$cc" "${cppflags[@]}" "${cflags[@]}" \
+			-c "$src/$prog.c" -o "$bin/$prog.o" &&
+			LEASH_OWN="$src $bin" LEASH_KEEP="$src $bin" leash_run \
+				student 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
 				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
-	} >>"$log" 2>&1 {lock}>&-	# the lock is not the student's
+	} >>"$log" 2>&1
 }
 
 for lesson in "${lessons[@]}"; do
 	prog=$(prog_of "$lesson") || exit 1
 	log=$work/builds/$lesson.log
-	if ! from=$(find_lesson "$lesson" "$prog"); then
-		echo "the submission has no folder $lesson (looked in" \
-			"$submission/ and $submission/lessons/) nor a file" \
+	refused=
+	if ! find_lesson "$lesson" "$prog"; then
+		echo "${refused}the submission has no folder $lesson (looked" \
+			"in $submission/ and $submission/lessons/) nor a file" \
 			"$prog.c" >"$work/builds/$lesson.missing"
-		echo "  $lesson: missing"
+		echo "  $lesson: missing${refused:+ (${refused% })}"
 		continue
 	fi
-	copy_lesson "$from" "$lesson" "$prog" >"$log" 2>&1 ||
-		die "cannot copy $from"
+	if ! copy_lesson "$from" "$lesson" "$prog" >"$log" 2>&1; then
+		touch "$work/builds/$lesson.failed"
+		echo "  $lesson: not copied ($(tail -n 1 "$log"))"
+		continue
+	fi
+	[[ -z $refused ]] || echo "${refused% }" >>"$log"
+	grep -h '^not copied' "$log" | sed 's/^/  '"$lesson"': /'
 	if build_lesson "$lesson" "$prog"; then
 		warnings=$(grep -c 'warning:' "$log")
 		case $warnings in
@@ -224,6 +267,7 @@ if [[ -n ${LAB_SAN_LOGS:-} ]]; then
 		die "cannot make $logs"
 	export ASAN_OPTIONS=${ASAN_OPTIONS//"$LAB_SAN_LOGS"/"$logs"}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS//"$LAB_SAN_LOGS"/"$logs"}
+	export GRADE_KEEP=$logs	# visible to student code, where it is
 fi
 
 args=(--out "$out" --builds "$work/builds" --name "$name")
@@ -231,7 +275,9 @@ args=(--out "$out" --builds "$work/builds" --name "$name")
 [[ -n ${TAGS:-} ]] && args+=(--tags "$TAGS")
 [[ -n ${GRADE_QUIET:-} ]] && args+=(--quiet)
 echo
-LAB_BIN=$work/bin grader/score.bash "${args[@]}" "${lessons[@]}" {lock}>&-
+# (In the background, so that a signal's trap runs at once.)
+LAB_BIN=$work/bin grader/score.bash "${args[@]}" "${lessons[@]}" {lock}>&- &
+wait "$!"
 status=$?
 ((status < 2)) || exit 1
 rm -rf "$out/build" "$out/sanitizer" && cp -R "$work/builds" "$out/build"

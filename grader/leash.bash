@@ -1,163 +1,218 @@
 # grader/leash.bash - run student code on a leash.  Sourced by
 # grader/score.bash and grader/grade.bash:
 #
-#   leash_probe                 decide once how runs are confined here
-#   leash_run LIMIT CMD...      run CMD (a compiler, a whole bats run)
-#   leash_owns DIR              let the runs' user write into DIR
+#   leash_probe PATH...            decide once how runs are confined here
+#   leash_run KIND LIMIT CMD...    run CMD, at most LIMIT seconds:
+#                                  KIND student: CMD is student code (a
+#                                  compile); harness: CMD is a lesson's
+#                                  tests, which start student programs
+#                                  through `grader/jail run`; copy:
+#                                  CMD copies a submission, as the
+#                                  run's user, without namespaces
+#   leash_guard                    on SIGINT, SIGTERM or SIGHUP, stop every
+#                                  run this grading started, and exit
 #
-# Whatever student code does (hang, fork, fill the disk, start a daemon),
-# it must cost its own test and not the machine or the other tests.  A
-# run gets, in this order:
+# The settings of a run (environment, all optional):
+#   LEASH_OWN    folders the run's student user owns while it runs (its
+#                source, its binaries); root's again afterwards
+#   LEASH_HIDE   folders student code must not see (the reference
+#                solutions, other submissions, the reports): empty there
+#   LEASH_KEEP   folders inside those that stay where they are (this
+#                submission's own source and binaries)
+#   LEASH_BIN    (harness) the folder of the student's built programs:
+#                the tests get LAB_BIN, a folder of wrappers that run each
+#                one through grader/jail
 #
-#   limits   (ulimit, for every process of the run) CPU seconds per
-#            process (LEASH_CPU, 30), open files (LEASH_FILES, 512), the
-#            size of any one file (LEASH_FSIZE MiB, 64), address space
-#            (LEASH_MEMORY MiB, 2048; 0 = none, the default under a
-#            sanitizer), no core files, and at most LEASH_PROCS (200) more
-#            processes than its user already has;
-#   a user   RLIMIT_NPROC counts the processes of a real user and the
-#            kernel does not apply it to root at all.  So, run as root,
-#            the run drops to an unprivileged user when such a user can
-#            reach the toolkit: one of its own (LEASH_UIDS, uids 65520 to
-#            65533: reserved on Debian, used by no package nor systemd),
-#            so that runs side by side (grade-all, the lessons of one
-#            submission) do not share one process limit, and a fork bomb
-#            in one cannot make another's forks fail.  While every one of
-#            them is busy a run waits for one.  Where those uids cannot be
-#            used, every run is LEASH_USER (nobody), sharing its limit.
-#            The student code then cannot write anywhere but the folders
-#            leash_owns opened (sticky, as /tmp) and world-writable ones.
-#            As root without any of this, the process limit is not
-#            enforced, which the report says; the time limits still hold;
-#   a PID namespace where the machine allows one (root, or unprivileged
-#            user namespaces): when the run ends, the kernel kills all
-#            that is left in it, daemons and double forks included;
-#   a mark   LAB_LEASH=<unique> in the environment of everything it
-#            starts: afterwards every process carrying it is killed (the
-#            net where there is no namespace);
-#   a time   the whole run is killed after LIMIT seconds, in its own
-#            session.
-#
-# Gaps, said plainly: a process that clears its environment escapes the
-# mark (not the namespace); the file size limit is per file, so many
-# files can still add up until the time limit; as root without the
-# unprivileged user there is no process limit.
+# As root on a machine with namespaces (the grading machines: CI,
+# Gradescope where it allows them), a run gets:
+#   two users  the tests, the helpers and their peers run as one
+#              unprivileged user (LEASH_HARNESS, 65533); student code as
+#              another, one for each run (LEASH_UIDS, 65520-65532: uids
+#              Debian reserves and no package uses), so that it can
+#              neither signal, trace nor read the tests' processes, nor
+#              touch another run's files;
+#   namespaces a network of its own (only loopback, up), a mount
+#              namespace with its own /tmp, /var/tmp and /dev/shm and the
+#              LEASH_HIDE folders emptied, the reference binaries readable
+#              by the tests' user only, IPC and PID namespaces of its own;
+#              each student program also gets a PID namespace (grader/jail);
+#   a cgroup   memory (LEASH_MEMORY MiB) and processes (LEASH_PROCS) for
+#              all the student code of the run together, where the
+#              machine has the memory and pids controllers (cgroup v1 or
+#              v2); and on any cgroup hierarchy, the way to kill the whole
+#              run at once;
+#   limits     (ulimit, each process) CPU seconds (LEASH_CPU, 30), open
+#              files (LEASH_FILES, 512), the size of a file (LEASH_FSIZE
+#              MiB, 64), no core files; the address space (LEASH_MEMORY)
+#              where no memory cgroup bounds the run;
+#   a time     LIMIT seconds for the whole run.
+# Elsewhere (not root, no namespaces, no jail) runs get what the machine
+# allows, and LEASH_HOW, the report's Leash: line, says what was not
+# isolated.
 
 LEASH_CPU=${LEASH_CPU:-30}
 LEASH_FILES=${LEASH_FILES:-512}
 LEASH_FSIZE=${LEASH_FSIZE:-64}
 # A sanitizer (make SANITIZE=1 exports ASAN_OPTIONS) maps terabytes of
-# shadow memory: no address-space limit then.
-if [[ -n ${ASAN_OPTIONS:-} ]]; then
-	LEASH_MEMORY=${LEASH_MEMORY:-0}
-else
-	LEASH_MEMORY=${LEASH_MEMORY:-2048}
-fi
+# shadow memory: no address-space limit then (a memory cgroup still works).
+LEASH_MEMORY=${LEASH_MEMORY:-2048}
 LEASH_PROCS=${LEASH_PROCS:-200}
-LEASH_USER=${LEASH_USER-nobody}
-LEASH_UIDS=${LEASH_UIDS-65520-65533}
-# The uids' locks (flock: released when the run ends, however it ends),
-# one folder for the machine, so that two gradings share them too.
-LEASH_LOCKS=${LEASH_LOCKS:-/tmp/tcp-labs-leash}
+LEASH_UIDS=${LEASH_UIDS-65520-65532}
+LEASH_HARNESS=${LEASH_HARNESS-65533}
+# The uids' locks (flock: released when the run ends, however it ends):
+# one folder for the machine, that only root can open.
+LEASH_LOCKS=${LEASH_LOCKS:-/run/tcp-labs-leash}
+LEASH_JAIL=${LEASH_JAIL:-${LAB_OUT:-$PWD/build}/grader/jail}
+# An empty folder a run's mount namespace covers for a moment.
+LEASH_JAIL_STAGE=${LEASH_JAIL_STAGE:-${LAB_OUT:-$PWD/build}/grader/stage}
 
-LEASH_AS=()	# setpriv ... : how a run drops to LEASH_USER, if it does
-LEASH_POOL=()	# the uids a run may drop to instead, one run each
-LEASH_NS=()	# unshare ... : how a run gets its own PID namespace
-LEASH_UID=$(id -u)
-LEASH_HOW=	# one line for the report: how runs are confined
+LEASH_MODE=plain	# jail (as above), user (root, one user), plain
+LEASH_POOL=()		# the uids a run may be
+LEASH_NS=()		# unshare ... : the run's namespaces
+LEASH_CG=()		# cgroup hierarchies: KIND:FOLDER (memory, pids, kill)
+LEASH_HOW=		# one line for the report: how runs were confined
 
-# leash_can UID GID PATH...: can that user read every PATH?
+# leash_can UID PATH...: can that user read every PATH?
 leash_can() {
-	local uid=$1 gid=$2 path
-	shift 2
+	local uid=$1 path
+	shift
 	for path in "$@"; do
-		setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+		setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 			test -r "$path" 2>/dev/null || return 1
 	done
 }
 
+# leash_cgroups: the cgroup hierarchies a run can have a folder in,
+# each KIND:FOLDER (this process's own cgroup there).
+leash_cgroups() {
+	local line id ctl path dir
+	LEASH_CG=()
+	while IFS=: read -r id ctl path; do
+		if [[ $id == 0 ]]; then	# v2: unified, or the only one
+			if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+				dir=/sys/fs/cgroup$path
+			else
+				dir=/sys/fs/cgroup/unified$path
+			fi
+			[[ -f $dir/cgroup.kill ]] || [[ -f $dir/cgroup.procs ]] ||
+				continue
+			local ctls
+			ctls=$(cat "$dir/cgroup.subtree_control" 2>/dev/null)
+			[[ " $ctls " == *" memory "* ]] && LEASH_CG+=("memory2:$dir")
+			[[ " $ctls " == *" pids "* ]] && LEASH_CG+=("pids2:$dir")
+			LEASH_CG+=("kill:$dir")
+		elif [[ ,$ctl, == *,memory,* ]]; then
+			LEASH_CG+=("memory1:/sys/fs/cgroup/memory$path")
+		elif [[ ,$ctl, == *,pids,* ]]; then
+			LEASH_CG+=("pids1:/sys/fs/cgroup/pids$path")
+		fi
+	done </proc/self/cgroup
+	# Keep those where a folder can be made.
+	local -a ok=()
+	for line in "${LEASH_CG[@]}"; do
+		dir=${line#*:}/tcp-labs-probe.$$
+		mkdir "$dir" 2>/dev/null && rmdir "$dir" && ok+=("$line")
+	done
+	LEASH_CG=("${ok[@]}")
+}
+
+leash_has_cg() { [[ " ${LEASH_CG[*]%%:*} " == *" $1 "* ]]; }
+
 # leash_probe PATH...: decide how runs are confined on this machine.
-# Every PATH (the toolkit, the built programs, bats and its libraries)
-# must be readable by the user the runs drop to, or they stay root.
+# Every PATH (the toolkit, bats and its libraries) must be readable by
+# the users runs become.
 leash_probe() {
-	local uid gid first last
-	LEASH_AS=() LEASH_POOL=() LEASH_NS=() LEASH_UID=$(id -u)
-	if [[ $LEASH_UID == 0 && -n $LEASH_USER && $LEASH_USER != root ]] &&
-		command -v setpriv >/dev/null &&
-		uid=$(id -u "$LEASH_USER" 2>/dev/null) &&
-		gid=$(id -g "$LEASH_USER" 2>/dev/null) &&
-		leash_can "$uid" "$gid" "$@"; then
-		LEASH_AS=(setpriv --reuid="$uid" --regid="$gid" --clear-groups)
-		LEASH_UID=$uid
-		# The pool: uids no account has, that can read the toolkit (a
-		# container may not map them), and flock to hold them.
-		if [[ $LEASH_UIDS =~ ^([0-9]+)-([0-9]+)$ ]] &&
-			command -v flock >/dev/null &&
-			mkdir -p "$LEASH_LOCKS" 2>/dev/null; then
-			first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
-			for ((uid = first; uid <= last; uid++)); do
-				getent passwd "$uid" >/dev/null && continue
-				LEASH_POOL+=("$uid")
-			done
-			((${#LEASH_POOL[@]} == 0)) ||
-				leash_can "${LEASH_POOL[0]}" "${LEASH_POOL[0]}" "$@" ||
-				LEASH_POOL=()
+	local uid first last taken=
+	LEASH_MODE=plain LEASH_POOL=() LEASH_NS=() LEASH_CG=()
+	if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null &&
+		command -v flock >/dev/null && [[ $LEASH_UIDS =~ ^([0-9]+)-([0-9]+)$ ]]; then
+		first=${BASH_REMATCH[1]} last=${BASH_REMATCH[2]}
+		taken=" $(getent passwd | cut -d: -f3 | tr '\n' ' ')"
+		for ((uid = first; uid <= last; uid++)); do
+			[[ $taken == *" $uid "* ]] || LEASH_POOL+=("$uid")
+		done
+		if ((${#LEASH_POOL[@]})) && leash_can "${LEASH_POOL[0]}" "$@" &&
+			mkdir -p "$LEASH_LOCKS" 2>/dev/null &&
+			chmod 0700 "$LEASH_LOCKS"; then
+			LEASH_MODE=user
+		else
+			LEASH_POOL=()
 		fi
 	fi
-	if [[ $(id -u) == 0 ]]; then
+	if [[ $LEASH_MODE == user && -n $LEASH_HARNESS ]] &&
+		[[ $taken != *" $LEASH_HARNESS "* ]] &&
+		leash_can "$LEASH_HARNESS" "$@" && [[ -x $LEASH_JAIL ]] &&
+		mkdir -p "$LEASH_JAIL_STAGE"; then
+		LEASH_NS=(unshare --net --mount --ipc --uts --pid --fork
+			--kill-child --mount-proc --propagation private)
+		if "${LEASH_NS[@]}" "$LEASH_JAIL" lo 2>/dev/null; then
+			LEASH_MODE=jail
+		fi
+	fi
+	if [[ $LEASH_MODE == plain ]]; then
 		LEASH_NS=(unshare --pid --fork --mount-proc --kill-child)
-	else
-		LEASH_NS=(unshare --map-current-user --pid --fork --mount-proc
-			--kill-child)
+		[[ $(id -u) == 0 ]] || LEASH_NS=(unshare --map-current-user
+			--pid --fork --mount-proc --kill-child)
+		command -v unshare >/dev/null && "${LEASH_NS[@]}" true \
+			2>/dev/null || LEASH_NS=()
+	elif [[ $LEASH_MODE == user ]]; then
+		LEASH_NS=(unshare --pid --fork --mount-proc --kill-child)
+		"${LEASH_NS[@]}" true 2>/dev/null || LEASH_NS=()
 	fi
-	command -v unshare >/dev/null && "${LEASH_NS[@]}" true 2>/dev/null ||
-		LEASH_NS=()
-
-	local root_how="student code ran as root: the process limit is not"
-	if ((${#LEASH_POOL[@]})); then
-		LEASH_HOW="student code ran as a user of its own for each run"
-		LEASH_HOW+=" (uids $LEASH_UIDS)"
-	elif ((${#LEASH_AS[@]})); then
-		LEASH_HOW="student code ran as user $LEASH_USER"
-	elif [[ $LEASH_UID != 0 ]]; then
-		LEASH_HOW="student code ran as user $(id -un)"
-	elif [[ -z $LEASH_USER || $LEASH_USER == root ]]; then
-		LEASH_HOW="$root_how enforced (LEASH_USER=$LEASH_USER)"
-	else
-		LEASH_HOW="$root_how enforced (user $LEASH_USER cannot read"
-		LEASH_HOW+=" the toolkit: make it readable by all)"
-	fi
-	if ((${#LEASH_NS[@]})); then
-		LEASH_HOW+=", in a PID namespace of its own"
-	else
-		LEASH_HOW+=", without a PID namespace"
-		LEASH_HOW+=" (leftovers are found by their environment)"
-	fi
-	LEASH_HOW+="; limits: ${LEASH_CPU} s CPU a process,"
-	LEASH_HOW+=" $LEASH_PROCS processes, $LEASH_FILES open files,"
-	LEASH_HOW+=" files up to $LEASH_FSIZE MiB"
-	((LEASH_MEMORY > 0)) && LEASH_HOW+=", $LEASH_MEMORY MiB of memory"
+	[[ $(id -u) == 0 ]] && leash_cgroups
+	leash_say_how
 	return 0
 }
 
-# leash_owns DIR...: make DIR writable by the users runs drop to: by
-# every user, sticky, as /tmp (a file is its owner's to change), when
-# runs have users of their own; else owned by the one user.
-leash_owns() {
-	if ((${#LEASH_POOL[@]})); then
-		chmod 1777 "$@"
-	elif ((${#LEASH_AS[@]})); then
-		chown "$LEASH_UID" "$@"
+# leash_say_how: LEASH_HOW, what runs got and what they did not.
+leash_say_how() {
+	local how not=() mem
+	case $LEASH_MODE in
+	jail)
+		how="the tests ran as uid $LEASH_HARNESS and student code as"
+		how+=" a uid of its own for each run ($LEASH_UIDS), each run"
+		how+=" in network, mount (own /tmp, reference and other"
+		how+=" submissions hidden), IPC and PID namespaces of its own,"
+		how+=" each program in a PID namespace of its own" ;;
+	user)
+		how="student code ran as a uid of its own for each run"
+		how+=" ($LEASH_UIDS), but so did the tests"
+		not+=("tests and student code shared a user, and had no private network, /tmp nor hidden reference solutions (no namespaces here, or no grader/jail)") ;;
+	*)
+		how="student code ran as $(id -un)"
+		not+=("tests and student code shared a user (grade as root to separate them), and had no private network, /tmp nor hidden reference solutions") ;;
+	esac
+	((${#LEASH_NS[@]})) || [[ $LEASH_MODE == jail ]] ||
+		not+=("no PID namespace: leftovers are found by their environment")
+	mem="$LEASH_MEMORY MiB of memory"
+	if leash_has_cg memory1 || leash_has_cg memory2; then
+		how+="; a cgroup for the run: $mem"
+		leash_has_cg pids1 || leash_has_cg pids2 &&
+			how+=", $LEASH_PROCS processes"
+	else
+		how+="; $mem a process (no memory cgroup here)"
 	fi
+	leash_has_cg kill || leash_has_cg pids1 ||
+		not+=("no cgroup to stop a run at once: its process group is killed")
+	how+="; limits: $LEASH_CPU s CPU a process, $LEASH_PROCS processes,"
+	how+=" $LEASH_FILES open files, files up to $LEASH_FSIZE MiB"
+	local n notes=
+	for n in "${not[@]}"; do
+		notes+="${notes:+; }$n"
+	done
+	# shellcheck disable=SC2034 # the report's line (grader/score.bash)
+	LEASH_HOW=$how${notes:+. Not isolated: $notes}
 }
 
-# leash_take: pick a uid of the pool for this run and hold it, setting
-# LEASH_RUN_AS, LEASH_RUN_UID and LEASH_RUN_FD (its lock, to close when
-# the run is over).  A uid still running a process (another run's, that
-# outlived it) is passed over.  With the pool busy, waits for one.
+# ---- a run's uid, cgroups and bookkeeping ------------------------------
+
+# leash_take: pick a uid of the pool for this run and hold its lock,
+# setting LEASH_RUN_UID and LEASH_RUN_FD.  A uid that still runs a
+# process (a run that outlived its grading) is passed over.  With the
+# pool busy, waits for one.
 leash_take() {
 	local uid fd
-	LEASH_RUN_AS=("${LEASH_AS[@]}") LEASH_RUN_UID=$LEASH_UID LEASH_RUN_FD=
+	LEASH_RUN_UID= LEASH_RUN_FD=
 	((${#LEASH_POOL[@]})) || return 0
 	for uid in "${LEASH_POOL[@]}" ""; do
 		if [[ -z $uid ]]; then	# all busy: wait for one
@@ -167,35 +222,138 @@ leash_take() {
 			break
 		fi
 		exec {fd}>>"$LEASH_LOCKS/$uid" || continue
-		if flock -n "$fd" && (($(leash_tasks "$uid") == 0)); then
+		if flock -n "$fd" && ! leash_busy "$uid"; then
 			break
 		fi
 		exec {fd}>&-
 	done
-	LEASH_RUN_AS=(setpriv --reuid="$uid" --regid="$uid" --clear-groups)
 	LEASH_RUN_UID=$uid LEASH_RUN_FD=$fd
 }
 
-# The number of tasks (processes and threads: both count for
-# RLIMIT_NPROC) that user $1 runs now.
-leash_tasks() {
-	grep -hs '^Uid:' /proc/[0-9]*/task/[0-9]*/status |
-		awk -v uid="$1" '$2 == uid { n++ } END { print n + 0 }'
+# leash_busy UID: does that user run any process?
+leash_busy() {
+	grep -qs "^Uid:[[:blank:]]*$1[[:blank:]]" /proc/[0-9]*/status
 }
 
-# leash_sweep MARK: kill every process whose environment holds the mark,
-# again and again until none is left (a forking process makes new ones).
-leash_sweep() {
-	local round pids
-	for ((round = 0; round < 100; round++)); do
-		pids=$(grep -lsxzF "LAB_LEASH=$1" /proc/[0-9]*/environ |
-			cut -d/ -f3)
-		[[ -z $pids ]] && return 0
-		# shellcheck disable=SC2086 # one word a pid
-		kill -KILL $pids 2>/dev/null
+# leash_cg_make NAME: a folder NAME in each hierarchy (cgroup v1 needs
+# one in each), limits set; prints them, KIND:FOLDER a line.
+leash_cg_make() {
+	local line kind dir
+	for line in "${LEASH_CG[@]}"; do
+		kind=${line%%:*} dir=${line#*:}/$1
+		# LEASH_MEMORY=0: no memory limit.
+		[[ $kind != memory* ]] || ((LEASH_MEMORY > 0)) || continue
+		mkdir -p "$dir" 2>/dev/null || continue
+		case $kind in
+		memory1)
+			echo $((LEASH_MEMORY << 20)) >"$dir/memory.limit_in_bytes"
+			echo $((LEASH_MEMORY << 20)) \
+				>"$dir/memory.memsw.limit_in_bytes" 2>/dev/null ;;
+		memory2)
+			echo $((LEASH_MEMORY << 20)) >"$dir/memory.max"
+			echo 0 >"$dir/memory.swap.max" 2>/dev/null ;;
+		pids1 | pids2)
+			echo "$LEASH_PROCS" >"$dir/pids.max" ;;
+		esac || continue
+		printf '%s:%s\n' "$kind" "$dir"
 	done
-	echo "leash: processes of a run ($1) could not be killed: $pids" >&2
-	return 1
+}
+
+# leash_cg_kill KIND:FOLDER...: kill every process in them, wait until
+# they are gone, and remove the folders.
+leash_cg_kill() {
+	local line dir round pids
+	for line in "$@"; do
+		dir=${line#*:}
+		[[ -d $dir ]] || continue
+		[[ -f $dir/cgroup.kill ]] && echo 1 >"$dir/cgroup.kill"
+		for ((round = 0; round < 200; round++)); do
+			[[ -d $dir ]] || break	# (another stop removed it)
+			pids=$(cat "$dir/cgroup.procs" 2>/dev/null)
+			[[ -z $pids ]] && rmdir "$dir" 2>/dev/null && break
+			# shellcheck disable=SC2086 # one word a pid
+			[[ -z $pids ]] || kill -KILL $pids 2>/dev/null
+			sleep 0.05
+		done
+	done
+}
+
+# The runs started and not yet over, one file each under LEASH_STATE:
+# what leash_stop must kill and give back when the grading is stopped.
+# Each script that guards (leash_guard) has a folder of its own there,
+# inside its caller's: stopping a script stops the runs of the scripts
+# it started, and nothing of its neighbours'.
+leash_state() {
+	[[ -n ${LEASH_STATE:-} && -d $LEASH_STATE ]] && return 0
+	LEASH_STATE=$(mktemp -d "${TMPDIR:-/tmp}/leash.XXXXXX") || return 1
+	LEASH_STATE_ROOT=$LEASH_STATE	# ours: removed at exit
+	export LEASH_STATE
+}
+
+# leash_end FILE: kill a run's processes and cgroups, give back its
+# folders, forget it.  FILE's lines: pid N (a process group), cg
+# KIND:DIR, own DIR.
+leash_end() {
+	local what arg child cgs=() own=()
+	[[ -f $1 ]] || return 0
+	while read -r what arg; do
+		case $what in
+		pid)	# a run's timeout: its child leads the run's session
+			for child in $(cat "/proc/$arg/task/$arg/children" \
+				2>/dev/null); do
+				kill -KILL -- "-$child" "$child" 2>/dev/null
+			done ;;
+		cg) cgs+=("$arg") ;;
+		own) own+=("$arg") ;;
+		esac
+	done <"$1"
+	leash_cg_kill "${cgs[@]}"
+	((${#own[@]} == 0)) || chown -R 0:0 "${own[@]}" 2>/dev/null
+	rm -f "$1"
+}
+
+# leash_stop: end every run of this script and of those it started.
+leash_stop() {
+	local file
+	[[ -n ${LEASH_STATE:-} && -d $LEASH_STATE ]] || return 0
+	while IFS= read -r -d '' file; do
+		leash_end "$file"
+	done < <(find "$LEASH_STATE" -name 'run.*' -type f -print0)
+}
+
+# leash_descendants PID: the processes PID started, and theirs.
+leash_descendants() {
+	local child
+	for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$child"
+		leash_descendants "$child"
+	done
+}
+
+# leash_halt: on a signal, stop the scripts this one started, and theirs
+# (so that they start nothing more), then every run.
+leash_halt() {
+	local pids
+	pids=$(leash_descendants $$)
+	# shellcheck disable=SC2086 # one word a pid
+	[[ -z $pids ]] || kill -TERM $pids 2>/dev/null
+	leash_stop
+	# The scripts we started clean up after themselves: wait for them.
+	wait
+}
+
+# leash_guard: a folder of this script's own in LEASH_STATE; on SIGINT,
+# SIGTERM or SIGHUP stop everything, then exit (130, 143, 129).  EXIT
+# runs leash_stop too, then CLEANUP (a command, optional).
+leash_guard() {
+	leash_state || return 1
+	LEASH_STATE=$LEASH_STATE/$$
+	mkdir -p "$LEASH_STATE" || return 1
+	trap 'leash_halt; exit 130' INT
+	trap 'leash_halt; exit 143' TERM
+	trap 'leash_halt; exit 129' HUP
+	# shellcheck disable=SC2064 # expanded now, on purpose
+	trap "leash_stop; rm -rf '${LEASH_STATE_ROOT:-$LEASH_STATE}'; ${1:-}" EXIT
 }
 
 # leash_limit -X VALUE: lower limit X (soft and hard, so student code
@@ -207,42 +365,193 @@ leash_limit() {
 	ulimit "$1" "$2"
 }
 
-# leash_run LIMIT CMD...: run CMD confined as above, its stdin from
+# leash_limits: the limits of every process of a run.
+leash_limits() {
+	leash_limit -c 0 && leash_limit -n "$LEASH_FILES" &&
+		leash_limit -f $((LEASH_FSIZE * 1024)) || return 1
+	if ((LEASH_MEMORY > 0)) && [[ -z ${ASAN_OPTIONS:-} ]] &&
+		! leash_has_cg memory1 && ! leash_has_cg memory2; then
+		leash_limit -v $((LEASH_MEMORY * 1024)) || return 1
+	fi
+	# Soft CPU limit a second below the hard one, so a spinning
+	# program gets SIGXCPU (a named crash) before SIGKILL.
+	leash_limit -t $((LEASH_CPU + 1)) && ulimit -S -t "$LEASH_CPU"
+}
+
+# leash_run KIND LIMIT CMD...: run CMD confined as above, its stdin from
 # /dev/null, its stdout and stderr the caller's.  Returns CMD's status
-# (124 if it ran out of time).
+# (137 if it ran out of time).
 leash_run() {
-	local limit=$1 mark status=0 procs
-	local -a LEASH_RUN_AS
+	local kind=$1 limit=$2 status=0 id file cgs=() dir
 	local LEASH_RUN_UID LEASH_RUN_FD
-	shift
-	mark=run-$$-$BASHPID-$RANDOM$RANDOM$RANDOM
+	shift 2
+	leash_state || return 1
+	id=$$.$BASHPID.$RANDOM
+	file=$LEASH_STATE/run.$id
 	leash_take
-	procs=$(($(leash_tasks "$LEASH_RUN_UID") + LEASH_PROCS))
+	mapfile -t cgs < <(leash_cg_make "tcp-labs.$id")
+	{
+		printf 'cg %s\n' "${cgs[@]}"
+		[[ -z $LEASH_RUN_UID ]] || for dir in ${LEASH_OWN:-}; do
+			printf 'own %s\n' "$dir"
+		done
+	} >"$file"
+	if [[ -n $LEASH_RUN_UID ]]; then
+		for dir in ${LEASH_OWN:-}; do
+			chown -R "$LEASH_RUN_UID:$LEASH_RUN_UID" "$dir" &&
+				chmod 0700 "$dir"
+		done
+	fi
 	(
-		export LAB_LEASH=$mark
-		leash_limit -c 0 && leash_limit -n "$LEASH_FILES" &&
-			leash_limit -f $((LEASH_FSIZE * 1024)) &&
-			leash_limit -u "$procs" || exit 125
-		if ((LEASH_MEMORY > 0)); then
-			leash_limit -v $((LEASH_MEMORY * 1024)) || exit 125
-		fi
-		# Soft CPU limit a second below the hard one, so a spinning
-		# program gets SIGXCPU (a named crash) before SIGKILL.
-		leash_limit -t $((LEASH_CPU + 1)) &&
-			ulimit -S -t "$LEASH_CPU" || exit 125
-		# The uid's lock is ours (our caller's), not the student's.
-		[[ -z $LEASH_RUN_FD ]] || exec {LEASH_RUN_FD}>&-
-		# KILL, as unshare blocks TERM and the namespace's first
-		# process (the innermost bash) ignores it; when that process
-		# ends, the kernel ends everything else in the namespace.
-		# --foreground: only the session leader gets the signal
-		# (timeout would otherwise kill its own process group too).
-		exec timeout --foreground -s KILL "$limit" \
-			setsid "${LEASH_NS[@]}" \
-			"${LEASH_RUN_AS[@]}" bash -c '"$@"; exit' leash "$@" \
-			</dev/null
-	) || status=$?
-	leash_sweep "$mark"
+		echo "pid $BASHPID" >>"$file"
+		# Nothing but stdin, stdout and stderr goes on: not the uid's
+		# lock, not the grading's, not whatever `make` was given.
+		local fd
+		for fd in /proc/"$BASHPID"/fd/*; do
+			fd=${fd##*/}
+			((fd <= 2)) || eval "exec $fd>&-"
+		done
+		# The whole run, tests and student code, in the kill cgroup.
+		for dir in "${cgs[@]}"; do
+			[[ $dir == kill:* ]] && echo "$BASHPID" >"${dir#*:}/cgroup.procs"
+		done
+		leash_limits || exit 125
+		case $kind:$LEASH_MODE in
+		copy:plain) exec timeout -s KILL "$limit" "$@" </dev/null ;;
+		copy:*)
+			exec timeout -s KILL "$limit" setpriv \
+				--reuid="$LEASH_RUN_UID" --regid="$LEASH_RUN_UID" \
+				--clear-groups --inh-caps=-all --bounding-set=-all \
+				--no-new-privs "$@" </dev/null ;;
+		*:jail)
+			exec timeout --foreground -s KILL "$limit" \
+				setsid "${LEASH_NS[@]}" bash -c \
+				'source grader/leash.bash && leash_inside "$@"' \
+				leash "$kind" "$LEASH_RUN_UID" "${cgs[*]}" "$@" \
+				</dev/null ;;
+		*:user)
+			for dir in "${cgs[@]}"; do
+				[[ $dir == kill:* ]] ||
+					echo "$BASHPID" >"${dir#*:}/cgroup.procs"
+			done
+			leash_limit -u "$LEASH_PROCS"
+			exec timeout --foreground -s KILL "$limit" \
+				setsid "${LEASH_NS[@]}" setpriv \
+				--reuid="$LEASH_RUN_UID" --regid="$LEASH_RUN_UID" \
+				--clear-groups --inh-caps=-all --bounding-set=-all \
+				--no-new-privs bash -c '"$@"; exit' leash "$@" \
+				</dev/null ;;
+		*)
+			exec timeout --foreground -s KILL "$limit" \
+				setsid "${LEASH_NS[@]}" bash -c '"$@"; exit' \
+				leash "$@" </dev/null ;;
+		esac
+	) &
+	# (wait, not a foreground child: a signal's trap runs at once.)
+	wait "$!" || status=$?
+	leash_end "$file"
 	[[ -z $LEASH_RUN_FD ]] || exec {LEASH_RUN_FD}>&-
 	return "$status"
+}
+
+# ---- inside a run's namespaces (root, before dropping to its users) ---
+
+# leash_hide DIR [OWNER]: an empty folder in DIR's place, read-only; with
+# OWNER, one only OWNER can enter, holding what DIR held.
+leash_hide() {
+	local dir=$1 owner=${2:-} stage entry
+	[[ -d $dir && ! -L $dir ]] || return 0
+	if [[ -n $owner ]]; then
+		stage=/tmp/.leash/hidden$RANDOM$RANDOM
+		mkdir "$stage" && mount --bind "$dir" "$stage" &&
+			mount -t tmpfs -o "mode=0700,uid=$owner,gid=$owner,size=64k" \
+				tmpfs "$dir" || return 1
+		for entry in "$stage"/* "$stage"/.[!.]*; do
+			[[ -e $entry ]] || continue
+			if [[ -d $entry ]]; then
+				mkdir "$dir/${entry##*/}"
+			else
+				touch "$dir/${entry##*/}"
+			fi && mount --bind "$entry" "$dir/${entry##*/}" || return 1
+		done
+		umount -l "$stage"
+	else
+		mount -t tmpfs -o mode=0755,size=64k tmpfs "$dir"
+	fi
+}
+
+# leash_inside KIND UID CGROUPS CMD...: set the namespaces up, then run
+# CMD as the run's users.  Runs as root, first process of the run's PID
+# namespace: when it ends, everything else in the run ends too.
+leash_inside() {
+	local kind=$1 uid=$2 groups=$3 keep dir i=0 h=/tmp/.leash/harness
+	local wrap lesson prog
+	shift 3
+	local -a kept=()
+	umask 022
+	"$LEASH_JAIL" lo || exit 125
+	# What stays visible inside hidden folders, put aside before /tmp
+	# (where it may be) is replaced.
+	mount -t tmpfs -o mode=0700,size=64k tmpfs "$LEASH_JAIL_STAGE" ||
+		exit 125
+	for keep in ${LEASH_KEEP:-}; do
+		mkdir "$LEASH_JAIL_STAGE/$i" &&
+			mount --bind "$keep" "$LEASH_JAIL_STAGE/$i" || exit 125
+		kept+=("$keep")
+		i=$((i + 1))
+	done
+	for dir in /tmp /var/tmp /dev/shm; do
+		[[ -d $dir ]] || continue
+		mount -t tmpfs -o mode=1777,nosuid,nodev,size=$((LEASH_FSIZE * 4))m \
+			tmpfs "$dir" || exit 125
+	done
+	mount -t mqueue mqueue /dev/mqueue 2>/dev/null
+	mkdir -m 0711 /tmp/.leash
+	# The reference binaries: the tests' peers, for the tests' user only.
+	leash_hide "$LAB_OUT/solutions" "$LEASH_HARNESS" || exit 125
+	for dir in ${LEASH_HIDE:-}; do
+		[[ $dir == "$LAB_OUT/solutions" ]] || leash_hide "$dir" || exit 125
+	done
+	for i in "${!kept[@]}"; do
+		mkdir -p "${kept[i]}" 2>/dev/null
+		mount --bind "$LEASH_JAIL_STAGE/$i" "${kept[i]}" || exit 125
+	done
+	umount -l "$LEASH_JAIL_STAGE"
+	local -a drop=(--clear-groups --inh-caps=-all --bounding-set=-all
+		--no-new-privs)
+	if [[ $kind == student ]]; then
+		for dir in ${groups}; do
+			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
+		done
+		leash_limit -u "$LEASH_PROCS"
+		setpriv --reuid="$uid" --regid="$uid" "${drop[@]}" "$@"
+		return
+	fi
+	# The tests' own folder, and the wrappers that are their LAB_BIN.
+	mkdir -p "$h/tmp" "$h/bin" && chmod 0700 "$h" "$h/tmp" "$h/bin"
+	for prog in "$LEASH_BIN"/*/*; do
+		[[ -f $prog && -x $prog && $prog != *.o ]] || continue
+		lesson=${prog%/*} lesson=${lesson##*/}
+		mkdir -p "$h/bin/$lesson"
+		wrap=$h/bin/$lesson/${prog##*/}
+		printf '#!/bin/sh\nexec %q run %q "$@"\n' "$LEASH_JAIL" "$prog" \
+			>"$wrap"
+		chmod 0755 "$wrap"
+	done
+	chown -R "$LEASH_HARNESS:$LEASH_HARNESS" "$h"
+	# The broker, in the student's cgroups, with the student's limits.
+	(
+		for dir in ${groups}; do
+			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
+		done
+		leash_limit -u "$LEASH_PROCS"
+		# Out of memory, the kernel kills student code, not the broker
+		# (grader/jail gives the programs the usual 0 back).
+		echo -1000 >/proc/self/oom_score_adj
+		cd / && exec "$LEASH_JAIL" serve "$h/jail.sock" "$uid" "$uid" \
+			"$LEASH_HARNESS"
+	) </dev/null >/dev/null || exit 125
+	setpriv --reuid="$LEASH_HARNESS" --regid="$LEASH_HARNESS" "${drop[@]}" \
+		env LAB_JAIL="$h/jail.sock" LAB_BIN="$h/bin" TMPDIR="$h/tmp" \
+		HOME="$h/tmp" "$@"
 }

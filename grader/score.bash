@@ -86,7 +86,8 @@ LAB=${LAB:-lessons}
 export LAB_BIN=${LAB_BIN:-$LAB_OUT/$LAB}
 mkdir -p "$out/tap" || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/score.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+# Stopped (Ctrl-C, SIGTERM, a caller's time limit), stop every run.
+leash_guard 'rm -rf "$work" "${scratch:-}"'
 : >"$out/report.txt"
 
 # say TEXT...: print, and keep it for report.txt.
@@ -110,7 +111,9 @@ bats_where() {
 	# shellcheck disable=SC2016 # expanded by bats
 	printf '%s\n' '@test where {' \
 		'echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3' '}' >"$probe"
-	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || {
+	# (umask 022: bats set up now must be readable by the runs' users.)
+	line=$(umask 022 && tests/bats.bash --tap "$probe" |
+		grep '^# where ') || {
 		echo "grader/score.bash: cannot run bats (tests/bats.bash)" >&2
 		exit 1
 	}
@@ -128,15 +131,19 @@ test_timeout=$BATS_TEST_TIMEOUT
 if [[ $("$bats" --version) == "Bats 1.13."* ]]; then
 	unset BATS_TEST_TIMEOUT
 fi
-leash_probe "$root/tests/helper.bash" "$LAB_BIN" "$LAB_OUT/common" \
+leash_probe "$root/tests/helper.bash" "$LAB_OUT/common" "$LAB_OUT/tools/peer" \
 	"$bats" "$BATS_LIB_PATH/bats-support/load.bash" \
 	"$BATS_LIB_PATH/bats-assert/load.bash"
 # Student code (and bats) write their files here: TMPDIR and HOME of the
 # runs, owned by the user they run as, inside build/ where that user
 # can reach it.
 scratch=$(mktemp -d "$LAB_OUT/scratch.XXXXXX") || exit 1
-trap 'rm -rf "$work" "$scratch"' EXIT
-chmod 755 "$scratch" && leash_owns "$scratch"
+chmod 1777 "$scratch"
+# A program that has timed out this many times in a lesson's run is not
+# run again: the rest of its tests fail at once (tests/helper.bash).
+export LAB_HANGS_MAX=${LAB_HANGS_MAX:-2}
+# The bound of a program a test forgot to bound (grader/jail).
+export LAB_JAIL_LIMIT=${LAB_JAIL_LIMIT:-$((LAB_SERVER_TIMEOUT + 5))}
 
 # ---- a lesson's tests: their names and points, in bats' order ---------
 
@@ -216,7 +223,12 @@ run_lesson() {
 	# Every test may use its whole time; the whole run gets a margin
 	# on top.  Past that, whatever is left counts as not run.
 	limit=$((count * (test_timeout + 5) + 30))
-	TMPDIR=$scratch HOME=$scratch leash_run "$limit" "$bats" "${args[@]}" \
+	# Grading: the lesson's programs are the run's student user's, and
+	# stay visible where grader/grade.bash hides the rest (LEASH_HIDE).
+	local mine=
+	[[ -z $builds ]] || mine=$LAB_BIN/$lesson
+	TMPDIR=$scratch HOME=$scratch LEASH_BIN=$LAB_BIN LEASH_OWN=$mine \
+		LEASH_KEEP="$mine ${GRADE_KEEP:-}" leash_run harness "$limit" "$bats" "${args[@]}" \
 		"tests/$lesson.bats" >"$out/tap/$lesson.tap" \
 		2>"$out/tap/$lesson.stderr" || status=$?
 	if ((status == 137)); then
@@ -233,7 +245,8 @@ read_tap() {
 	while IFS=$'\t' read -r n ex text; do
 		points+=("$n") exercises+=("$ex") names+=("$text")
 	done <"$work/$lesson.list"
-	local total=${#names[@]} seen=0
+	local total=${#names[@]}
+	local -A seen=()
 	local plan_re='^1\.\.([0-9]+)$'
 	local result_re='^(not )?ok ([0-9]+) (.*)$'
 	local ms_re='^(.*) in ([0-9]+)ms$'
@@ -266,15 +279,17 @@ read_tap() {
 			[[ $name =~ $ms_re ]] &&
 				name=${BASH_REMATCH[1]} ms=${BASH_REMATCH[2]}
 			: >"$work/$lesson/$k"
-			seen=$((seen + 1))
+			seen[$k]=1
 		elif ((k > 0)) && [[ $line == '#'* ]]; then
 			line=${line#\#}
 			printf '%s\n' "${line# }" >>"$work/$lesson/$k"
 		fi
 	done <"$out/tap/$lesson.tap"
 	((k > 0)) && finish_test "$lesson" "$k"
-	# Tests that never reported: the run was stopped or bats failed.
-	for ((k = seen + 1; k <= total; k++)); do
+	# Tests that never reported, by number: the run was stopped, bats
+	# failed, or a line was lost.
+	for ((k = 1; k <= total; k++)); do
+		[[ -z ${seen[$k]:-} ]] || continue
 		{
 			echo "The lesson's tests stopped before this one:"
 			tail -n 5 "$out/tap/$lesson.tap" \
@@ -514,8 +529,9 @@ all_score=0 all_max=0 all_passed=1
 : >"$out/scores.tsv"
 rm -f "$out"/tap/*.tap "$out"/tap/*.stderr
 
-# The lessons run side by side, SCORE_JOBS at a time (one per core).
-jobs=${SCORE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+# The lessons run side by side, SCORE_JOBS at a time (one per core, and
+# one more: a test waiting on a program leaves its core to another).
+jobs=${SCORE_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
 running=0
 for lesson in "${lessons[@]}"; do
 	if [[ ! -f tests/$lesson.bats ]]; then

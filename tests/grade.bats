@@ -4,7 +4,9 @@
 # solutions of the first lessons (fully solved, untouched starters, one
 # lesson solved and one that does not compile), and on a made-up toolkit
 # whose lessons do what real ones must not (weird bytes, points tags,
-# skips, hanging, crashing, a fork bomb, a disk filler, daemons).
+# skips, hanging, crashing, a fork bomb, a disk filler, daemons), and on
+# attacks: submissions that try to forge, steal or stall their grade, or
+# to lower a neighbour's (as root, where the leash can hold them).
 #
 # Every grading runs once, side by side, in setup_file; the tests read
 # their reports (all but the one of two gradings under one name, which
@@ -38,7 +40,35 @@ setup_file() {
 		STRICT=1 grade_one "$GT/broken" "${L1%%-*} ${L2%%-*}" \
 			>"$GT/broken.log" 2>&1 3>&- 4>&- &
 	fi
+	if jailed; then
+		make_attacks
+		# A small memory cgroup, for the memory hog to meet.
+		LEASH_MEMORY=128 LAB_TIMEOUT=5 JOBS=3 grade_class \
+			"$GT/attacks" "${L1%%-*}" "$(first_exercises 3)" exercise \
+			>"$GT/attacks.log" 2>&1 3>&- 4>&- &
+	fi
 	wait
+}
+
+# first_exercises N: a regular expression for the names of L1's first N
+# exercise tests (the untouched starter fails them), to be quick.
+first_exercises() {
+	local names
+	names=$(awk '/^# bats test_tags=.*exercise/ { getline
+			sub(/^@test "/, ""); sub(/" \{$/, ""); print }' \
+		"$LAB_ROOT/tests/$L1.bats" | head -n "$1" |
+		sed 's/[][\.*^$()+?{}|/]/\\&/g' | paste -sd'|')
+	printf '^(%s)$\n' "$names"
+}
+
+# jailed: can the grader separate tests and student code here?  (Root,
+# namespaces, the pool's uids.)  The attacks are graded only then:
+# elsewhere the report's Leash: line says they are not held, and some
+# (killing every process they can see) must not run as a real user.
+jailed() {
+	[[ $(id -u) == 0 ]] && command -v unshare setpriv >/dev/null &&
+		unshare --net --mount --pid --fork true 2>/dev/null &&
+		! getent passwd 65533 >/dev/null
 }
 
 teardown_file() {
@@ -65,6 +95,9 @@ make_submissions() {
 	cp -R "$(src solutions "$L1")" "$c/jo, solved/"
 	cp -R "$(src lessons "$L1")" "$c/starter/lessons/"
 	echo "a repository copy has other files too" >"$c/starter/README.md"
+	# Names that clash: with each other (both are x_y), with the grade
+	# book.  Empty: they would be graded "missing" at once.
+	mkdir -p "$c/x y" "$c/x_y" "$c/grades.csv"
 	[[ -n $L2 ]] || return 0
 	# Lesson 1 uploaded as a bare file that does not compile; lesson 2 done.
 	mkdir -p "$GT/broken"
@@ -77,18 +110,20 @@ make_submissions() {
 	ln -s /etc/passwd "$GT/broken/$L2/passwd"
 }
 
-# clean CMD...: run CMD in an environment as a user's shell has it, not
-# bats' (its variables and exported functions confuse a bats run inside)
-# nor make test's (its make flags), with only these settings passed on.
+# clean [--exec] CMD...: run CMD in an environment as a user's shell has
+# it, not bats' (its variables and exported functions confuse a bats run
+# inside) nor make test's (its make flags), with only these settings
+# passed on.  --exec: in place of this shell.
 clean() {
 	local -a keep=()
-	local name
-	for name in PATH HOME TMPDIR LANG LC_ALL CC SANITIZE STRICT LAB_OUT \
+	local name how=
+	[[ $1 != --exec ]] || { how='exec' && shift; }
+	for name in PATH HOME TMPDIR LANG LC_ALL CC SANITIZE STRICT LAB_OUT JOBS \
 		SUBMISSION SCORE_JOBS LAB_TIMEOUT LAB_BATS BATS_LIB_PATH BATS_TEST_TIMEOUT \
 		$(compgen -v GRADE_) $(compgen -v LEASH_); do
 		[[ -n ${!name+set} ]] && keep+=("$name=${!name}")
 	done
-	env -i "${keep[@]}" "$@"
+	$how env -i "${keep[@]}" "$@"
 }
 
 # The grader as users run it.
@@ -112,6 +147,208 @@ grade_one() {
 	gmake grade SUBMISSION="$1" OUT="$1.out" LESSONS="$2" TAGS=exercise ||
 		status=$?
 	echo "status $status" >"$1.status"
+}
+
+
+# ---- attacks -------------------------------------------------------------
+# A class of submissions of lesson L1, each the untouched starter with one
+# attack added (in a constructor, which runs before main, in every run of
+# the program; or in the files handed in): had the attack worked, it would
+# score more than the starter.  `victim` is the solved lesson, graded
+# beside them: it must keep full marks.  SECRET is a root-only file they
+# try to read.
+
+# attack NAME CODE: a submission NAME, the starter with CODE appended.
+attack() {
+	local dir=$GT/attacks/$1/$L1
+	mkdir -p "$dir"
+	cp "$(src lessons "$L1")/$P1.c" "$dir/"
+	printf '%s\n' "$2" >>"$dir/$P1.c"
+}
+
+make_attacks() {
+	export P1 SECRET
+	P1=$(basename "$(echo "$(src lessons "$L1")"/*.c)" .c)
+	local a=$GT/attacks ref=$LAB_ROOT/solutions/$L1/$P1.c
+	mkdir -p "$a/starter" "$a/victim"
+	cp -R "$(src lessons "$L1")" "$a/starter/"
+	cp -R "$(src solutions "$L1")" "$a/victim/"
+	SECRET=$GT/secret
+	echo "TOPSECRET-$$-root-only" >"$SECRET"
+	chmod 0600 "$SECRET"
+
+	# 1. Compile the reference (by its path, relative through -Icommon
+	# or absolute) or a neighbour's copy or original, if it can be read;
+	# else the starter.
+	local starter
+	starter=$(cat "$(src lessons "$L1")/$P1.c")
+	mkdir -p "$a/include-reference/$L1" "$a/include-neighbour/$L1"
+	printf '%s\n' "#if __has_include(\"../solutions/$L1/$P1.c\")" \
+		"#include \"../solutions/$L1/$P1.c\"" \
+		"#elif __has_include(\"$ref\")" "#include \"$ref\"" \
+		"#else" "$starter" "#endif" \
+		>"$a/include-reference/$L1/$P1.c"
+	printf '%s\n' \
+		"#if __has_include(\"$GT/work/victim/src/$L1/$P1.c\")" \
+		"#include \"$GT/work/victim/src/$L1/$P1.c\"" \
+		"#elif __has_include(\"$a/victim/$L1/$P1.c\")" \
+		"#include \"$a/victim/$L1/$P1.c\"" \
+		"#else" "$starter" "#endif" \
+		>"$a/include-neighbour/$L1/$P1.c"
+
+	# 2. Run the reference binary instead, wherever it may be.
+	attack exec-reference '
+#include <stdlib.h>
+#include <unistd.h>
+__attribute__((constructor)) static void attack(int argc, char **argv)
+{
+	const char *dirs[] = { getenv("SOLUTION_BIN"), getenv("LAB_OUT"),
+		"'"$LAB_OUT/solutions"'" };
+	char path[4096];
+	int i;
+
+	(void)argc;
+	for (i = 0; i < 3; i++) {
+		if (dirs[i] == NULL)
+			continue;
+		snprintf(path, sizeof path, "%s/'"$L1/$P1"'", dirs[i]);
+		execv(path, argv);
+		snprintf(path, sizeof path, "%s/solutions/'"$L1/$P1"'", dirs[i]);
+		execv(path, argv);
+	}
+}'
+
+	# 3. Forge the results: write "ok" lines for every test into every
+	# descriptor of every process it can see (bats'"'"' TAP among them),
+	# trace and kill them.
+	attack forge '
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+static void forge(int fd)
+{
+	char line[64];
+	int k;
+
+	for (k = 1; k <= 40; k++) {
+		int n = snprintf(line, sizeof line, "ok %d forged\n", k);
+		if (write(fd, line, (size_t)n) < 0)
+			return;
+	}
+}
+__attribute__((constructor)) static void attack(void)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+	char path[512];
+	int fd;
+
+	for (fd = 3; fd < 1024; fd++)
+		forge(fd);
+	while (proc != NULL && (p = readdir(proc)) != NULL) {
+		pid_t pid = (pid_t)atoi(p->d_name);
+		if (pid <= 0 || pid == getpid())
+			continue;
+		ptrace(PTRACE_ATTACH, pid, NULL, NULL);
+		snprintf(path, sizeof path, "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds != NULL && (f = readdir(fds)) != NULL) {
+			snprintf(path, sizeof path, "/proc/%s/fd/%s",
+				 p->d_name, f->d_name);
+			fd = open(path, O_WRONLY | O_NONBLOCK);
+			if (fd >= 0) {
+				forge(fd);
+				close(fd);
+			}
+		}
+		if (fds != NULL)
+			closedir(fds);
+		if (pid != getppid())
+			kill(pid, SIGKILL);
+	}
+}'
+
+	# 4. Links: the lesson folder, lessons/ and the bare program, each a
+	# link to the reference; and links and a hard link to a root-only
+	# file and to /proc/self/environ, to be quoted in the reports.
+	mkdir -p "$a/links" "$a/leak/$L1"
+	ln -s "$LAB_ROOT/solutions/$L1" "$a/links/$L1"
+	ln -s "$LAB_ROOT/solutions" "$a/links/lessons"
+	ln -s "$ref" "$a/links/$P1.c"
+	cp "$(src lessons "$L1")/$P1.c" "$a/leak/$L1/"
+	ln -s "$SECRET" "$a/leak/$L1/secret.h"
+	ln -s /proc/self/environ "$a/leak/$L1/environ.h"
+	ln "$SECRET" "$a/leak/$L1/hard.h"
+	mkfifo "$a/leak/$L1/fifo"
+	printf '#include "secret.h"\n#include "hard.h"\n#include "environ.h"\n' \
+		>>"$a/leak/$L1/$P1.c"
+	mkdir -p "$a/leak-bare"
+	ln "$SECRET" "$a/leak-bare/$P1.c"
+
+	# 5. Stall: every run hangs (the constructor never returns).
+	attack hang '
+#include <unistd.h>
+__attribute__((constructor)) static void attack(void)
+{
+	for (;;)
+		pause();
+}'
+
+	# 6. Neighbours: overwrite the victim'"'"'s program, hold every lock it
+	# can open, leave files in /tmp, /var/tmp and /dev/shm, bind ports,
+	# take more memory than the run has, and leave daemons holding it all.
+	attack neighbour '
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+__attribute__((constructor)) static void attack(void)
+{
+	const char *files[] = { "'"$GT/work/victim/bin/$L1/$P1"'",
+		"'"$GT/attacks.out/victim/results.json"'",
+		"'"$GT/attacks.out/grades.csv"'" };
+	const char *locks[] = { "/run/tcp-labs-leash/65520",
+		"/run/tcp-labs-leash/65521", "'"$GT/work/victim.lock"'" };
+	const char *litter[] = { "/tmp/litter-'"$$"'",
+		"/var/tmp/litter-'"$$"'", "/dev/shm/litter-'"$$"'" };
+	struct sockaddr_in sin;
+	int i, fd;
+
+	for (i = 0; i < 3; i++) {
+		fd = open(files[i], O_WRONLY | O_TRUNC);
+		if (fd >= 0)
+			write(fd, "owned\n", 6);
+		fd = open(locks[i], O_RDONLY);
+		if (fd >= 0)
+			flock(fd, LOCK_EX | LOCK_NB);
+		fd = open(litter[i], O_WRONLY | O_CREAT, 0666);
+	}
+	for (i = 0; i < 300; i++) {
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons((unsigned short)(32768 + i));
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0)
+			listen(fd, 1);
+	}
+	for (i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			char *p = malloc(48 << 20);
+			setsid();
+			if (p != NULL)
+				memset(p, 1, 48 << 20);
+			for (;;)
+				pause();
+		}
+	}
+}'
 }
 
 # ---- a made-up toolkit ---------------------------------------------------
@@ -145,6 +382,7 @@ make_kit() {
 	}
 	EOF
 	cat >"$k/lessons/99-beta/beta.c" <<-'EOF'
+	#include <fcntl.h>
 	#include <stdio.h>
 	#include <signal.h>
 	#include <string.h>
@@ -169,10 +407,16 @@ make_kit() {
 			printf("forked %d\n", n);
 			return n < 1000 ? 0 : 1;	/* 1: nothing stopped it */
 		}
-		if (argc > 2 && strcmp(argv[1], "fill") == 0) {
-			f = fopen(argv[2], "w");
+		if (argc > 1 && strcmp(argv[1], "fill") == 0) {
+			f = tmpfile();	/* gone when it ends, however */
 			for (n = 0; f != NULL && n < 8192; n++)
 				fwrite(block, 1, sizeof block, f);
+		}
+		if (argc > 1 && strcmp(argv[1], "fds") == 0) {
+			for (n = 0; n < 1024; n++)
+				if (fcntl(n, F_GETFD) >= 0)
+					printf("%d ", n);
+			puts("open");
 		}
 		if (argc > 1 && strcmp(argv[1], "spin") == 0)
 			for (;;)
@@ -237,7 +481,7 @@ make_kit() {
 		assert_success
 	}
 	TEST "a disk filler meets the file size limit" {
-		run beta fill "$BATS_TEST_TMPDIR/big"
+		run beta fill
 		assert_success
 	}
 	TEST "a busy loop meets the CPU limit" { run beta spin; assert_success; }
@@ -255,6 +499,12 @@ make_kit() {
 		start_server "$PROG" serve
 		stop_server
 		assert_equal "$SERVER_STATUS" 143
+	}
+	TEST "gets no descriptor but 0, 1 and 2" {
+		exec 7</dev/null
+		run beta fds
+		exec 7<&-
+		assert_output "0 1 2 open"
 	}
 	EOF
 	cp "$k/lessons/98-alpha/alpha.c" "$GT/kitsub/alpha/98-alpha/"
@@ -348,9 +598,21 @@ valid_xml() {
 	local solved starter
 	read -r solved max < <(score "$GT/class.out/jo__solved" "$L1")
 	read -r starter _ < <(score "$GT/class.out/starter" "$L1")
-	assert_line --index 1 "\"jo, solved\",$solved,$solved,$max"
-	assert_line --index 2 "starter,$starter,$starter,$max"
-	assert_equal "${#lines[@]}" 3
+	assert_line --index 1 "grades.csv,,,"
+	assert_line --index 2 "\"jo, solved\",$solved,$solved,$max"
+	assert_line --index 3 "starter,$starter,$starter,$max"
+	assert_line --index 4 "x y,0,0,$max"
+	assert_line --index 5 "x_y,,,"
+	assert_equal "${#lines[@]}" 6
+}
+
+@test "grade-all: clashing names are reported for that submission only" {
+	run cat "$GT/class.log"
+	assert_line --regexp "^  grades.csv +not graded: its name 'grades.csv' is one of the grader's own files: rename it$"
+	assert_line --regexp "^  x_y +not graded: graded as 'x_y' like x y: rename one$"
+	assert_line --regexp "^  x_y +0 / [0-9]+$"
+	assert_line --regexp "^  starter +[0-9]+ / [0-9]+$"
+	[[ -f $GT/class.out/grades.csv ]]
 }
 
 @test "grading never changes the submission" {
@@ -424,6 +686,149 @@ valid_xml() {
 	assert_output ""
 }
 
+
+# ---- attacks: what they got ----------------------------------------------
+
+# attack_score NAME: its score on L1 ("" if it was not graded).
+attack_score() {
+	awk -F'\t' -v l="$L1" '$1 == l { print $2 }' \
+		"$GT/attacks.out/$1/scores.tsv" 2>/dev/null
+}
+
+require_attacks() {
+	[[ -f $GT/attacks.status ]] ||
+		skip "the grader cannot separate tests and student code here (not root, or no namespaces)"
+}
+
+@test "attacks: none scores more than the untouched starter" {
+	require_attacks
+	assert_equal "$(cat "$GT/attacks.status")" "status 0"
+	local starter name got
+	starter=$(attack_score starter)
+	[[ -n $starter ]]
+	for name in include-reference include-neighbour exec-reference \
+		forge links leak leak-bare hang neighbour; do
+		got=$(attack_score "$name")
+		[[ -n $got ]] || fail "$name was not graded"
+		((got <= starter)) ||
+			fail "$name scored $got, the untouched starter $starter"
+	done
+}
+
+@test "attacks: a neighbour that attacks cannot lower the victim's score" {
+	require_attacks
+	read -r got max < <(score "$GT/attacks.out/victim" "$L1")
+	assert_equal "$got" "$max"
+	run grep -c owned "$GT/attacks.out/victim/results.json"
+	assert_output 0
+}
+
+@test "attacks: the reference and the neighbours cannot be included" {
+	require_attacks
+	# They compiled (the starter), and pass what the starter passes.
+	local name starter
+	starter=$(grep -c '^ok ' "$GT/attacks.out/starter/tap/$L1.tap" || true)
+	for name in include-reference include-neighbour; do
+		run grep -c '^ok ' "$GT/attacks.out/$name/tap/$L1.tap"
+		assert_output "$starter"
+	done
+}
+
+@test "attacks: no link is followed, and each is named in the report" {
+	require_attacks
+	run cat "$GT/attacks.out/links/report.txt"
+	assert_line --regexp "^$L1 +0 / [0-9]+ +missing"
+	run cat "$GT/attacks.out/links/grade.log"
+	assert_output --partial "$GT/attacks/links/$L1 is a link: not followed."
+	assert_output --partial "$GT/attacks/links/lessons is a link: not followed."
+	assert_output --partial "$GT/attacks/links/$P1.c is a link: not followed."
+	run cat "$GT/attacks.out/leak/build/$L1.log"
+	assert_line "not copied (a link, not followed): secret.h"
+	assert_line "not copied (a link, not followed): environ.h"
+	assert_line "not copied (a hard link: a second name of a file): hard.h"
+	assert_line "not copied (not a regular file): fifo"
+}
+
+@test "attacks: nothing outside a submission is read through it" {
+	require_attacks
+	run grep -rl "TOPSECRET" "$GT/attacks.out" "$GT/work"
+	assert_output ""
+	[[ ! -e $GT/work/leak/src/$L1/secret.h && ! -e $GT/work/leak/src/$L1/hard.h ]]
+	run cat "$GT/attacks.out/leak-bare/report.txt"
+	assert_line --regexp "^$L1 +0 / [0-9]+ +did not compile"
+}
+
+@test "attacks: every test of a program that always hangs times out, and only the first two wait" {
+	require_attacks
+	local out=$GT/attacks.out/hang waited
+	run cut -f7 "$out/tests.tsv"
+	refute_line --regexp '^(passed|failed)$'
+	assert_line "timed out"
+	# ms: only LAB_HANGS_MAX (2) tests waited out the 5 s limit.
+	waited=$(awk -F'\t' '$6 >= 5000' "$out/tests.tsv" | wc -l)
+	((waited <= 2)) || fail "$waited tests waited for the hung program"
+	run grep -c 'not run again, it timed out' "$out/results.json"
+	refute_output 0
+}
+
+@test "attacks: nothing is left running or lying in /tmp, /var/tmp, /dev/shm" {
+	require_attacks
+	run left_running "$GT"
+	assert_output ""
+	run find /tmp /var/tmp /dev/shm -maxdepth 1 -name "litter-*"
+	assert_output ""
+	# The run's student users own nothing of the submissions once done.
+	run find "$GT/work" -uid +65519 -uid -65534
+	assert_output ""
+}
+
+@test "make grade stopped by SIGTERM stops everything it started, at once" {
+	require_attacks
+	# A pool of its own (uids nobody has), to tell its processes from
+	# any other grading's; TMPDIR of its own, to see what is left.
+	local pool=65500-65501 harness=65502 pid i status=0 tmp=$GT/kill.tmp
+	mkdir -p "$tmp"
+	(
+		export LEASH_UIDS=$pool LEASH_HARNESS=$harness TMPDIR=$tmp \
+			GRADE_NAME=killed
+		clean --exec make -s -C "$LAB_ROOT" --no-print-directory grade \
+			SUBMISSION="$GT/attacks/hang" OUT="$GT/killed.out" \
+			LESSONS="${L1%%-*}"
+	) >"$GT/killed.log" 2>&1 3>&- 4>&- &
+	pid=$!	# make's
+	# Wait (bounded) for its tests to run: a process of the tests' user.
+	for ((i = 0; i < 600; i++)); do
+		uid_running "$harness" && break
+		sleep 0.05
+	done
+	uid_running "$harness" || fail "the grading never ran its tests"
+	kill -TERM "$pid"
+	for ((i = 0; i < 200; i++)); do	# (bounded: 10 s at most)
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" &&
+		fail "make grade still ran 10 s after SIGTERM"
+	wait "$pid" || status=$?
+	((status != 0)) || fail "make grade exited 0 when stopped"
+	run uid_running 65500 65501 "$harness"
+	assert_failure
+	run left_running "$GT/work/killed"
+	assert_output ""
+	run ls -A "$tmp"
+	assert_output ""
+}
+
+# uid_running UID...: does any of these users run a process?
+uid_running() {
+	local uid
+	for uid in "$@"; do
+		grep -qs "^Uid:[[:blank:]]*${uid}[[:blank:]]" /proc/[0-9]*/status &&
+			return 0
+	done
+	return 1
+}
+
 # ---- several lessons: one solved, one not compiling ----------------------
 
 @test "a lesson that does not compile scores 0 with the compiler's message; the others are graded" {
@@ -446,7 +851,7 @@ valid_xml() {
 	# The link to /etc/passwd was not copied.
 	[[ ! -e $GT/work/broken/src/$L2/passwd ]]
 	run cat "$GT/broken.out/build/$L2.log"
-	assert_line --partial "removed (not a regular file): passwd"
+	assert_line "not copied (a link, not followed): passwd"
 }
 
 # ---- the made-up toolkit: points, skips, weird bytes, limits -------------
@@ -478,8 +883,8 @@ valid_xml() {
 
 @test "a fork bomb, a disk filler and a busy loop each cost their own test; a daemon nothing" {
 	run result "$GT/kit.out" 99-beta .
-	assert_equal "${#lines[@]}" 8
-	if [[ $(id -u) != 0 ]] || grep -qE 'as user nobody|as a user of its own' \
+	assert_equal "${#lines[@]}" 9
+	if [[ $(id -u) != 0 ]] || grep -qE 'as a uid of its own' \
 		"$GT/kit.log"; then
 		assert_equal "${lines[0]}" "passed: passed"
 	fi
@@ -491,6 +896,13 @@ valid_xml() {
 	assert_equal "${lines[7]}" "passed: passed"
 	run left_running "$GT/work"
 	assert_output ""
+}
+
+@test "student code gets no descriptor but 0, 1 and 2" {
+	grep -q 'the tests ran as uid' "$GT/kit.log" ||
+		skip "the grader cannot separate tests and student code here"
+	run result "$GT/kit.out" 99-beta 'descriptor'
+	assert_output "passed: passed"
 }
 
 # ---- two gradings under one name ----------------------------------------
