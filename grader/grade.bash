@@ -164,8 +164,9 @@ copy_lesson() {
 build_lesson() {
 	local lesson=$1 prog=$2 bin=$work/bin/$1 log=$work/builds/$1.log
 	local cc=${GRADE_CC:-cc}
-	local -a cppflags cflags ldflags ldlibs common
+	local -a cppflags cflags ldflags ldlibs common sanflags
 	read -ra cppflags <<<"${GRADE_CPPFLAGS:-}"
+	read -ra sanflags <<<"${GRADE_SANFLAGS:-}"
 	read -ra cflags <<<"${GRADE_CFLAGS:-}"
 	read -ra ldflags <<<"${GRADE_LDFLAGS:-}"
 	read -ra ldlibs <<<"${GRADE_LDLIBS:-}"
@@ -182,6 +183,16 @@ build_lesson() {
 			leash_run 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
 				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
 	} >>"$log" 2>&1 {lock}>&-	# the lock is not the student's
+	local status=$?
+	# The same program with the sanitizers, beside it, as make builds
+	# it (tests/sanitized.bash runs it); a note where it cannot be.
+	((status == 0 && ${#sanflags[@]} > 0)) || return "$status"
+	leash_run 120 "$cc" "${cppflags[@]}" "${cflags[@]}" "${sanflags[@]}" \
+		"${ldflags[@]}" "$work/src/$lesson/$prog.c" "${common[@]}" \
+		"${ldlibs[@]}" -o "$bin/$prog-san" >"$log.san" 2>&1 {lock}>&- ||
+		echo "$cc could not build $lesson with ${sanflags[*]} here" \
+			"(no sanitizer runtime?)" >"$bin/$prog-san.missing"
+	return 0
 }
 
 for lesson in "${lessons[@]}"; do
