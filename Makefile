@@ -105,6 +105,28 @@ $(STARTERS) $(SOLUTIONS) $(TOOLS): %: %.o $(LIBS)
 -include $(wildcard $(foreach d,common demo tools grader bench,$(OUT)/$(d)/*.d) \
 	$(OUT)/lessons/*/*.d $(OUT)/solutions/*/*.d)
 
+# Each lesson program a second time, <prog>-san beside <prog>, built
+# with AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer:
+# each lesson's exercise tests run it (tests/sanitized.bash), so that an
+# overrun, a leak or undefined behaviour in the exercise fails
+# `make check-NN` with a message.  Where the compiler has no sanitizer
+# runtime, <prog>-san.missing says so instead and that test skips.
+# (grader/grade.bash builds a submission's the same way, SAN_FLAGS.)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+SANITIZED := $(addsuffix -san,$(STARTERS) $(SOLUTIONS))
+all: $(SANITIZED)
+$(OUT)/%-san: %.c $(LIBS)
+	@mkdir -p $(@D)
+	@rm -f $@.missing
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) $(SAN_FLAGS) \
+		-MMD -MP -MF $@.d $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@ \
+		2>$@.log || { echo 'int main(void){return 0;}' | \
+		$(CC) -x c - $(SAN_FLAGS) -o $@.probe 2>/dev/null && \
+		{ rm -f $@.probe; cat $@.log; exit 1; }; \
+		echo "$(CC) cannot build with $(SAN_FLAGS) here (no sanitizer runtime)" \
+		>$@.missing; }
+
 # The short-I/O shim (tools/shortio.c, lessons 05 and 06) is a shared
 # library for LD_PRELOAD, not a program.  -ldl: before glibc 2.34 dlsym
 # lives there.  `make lesson-NN SHORTIO=N` runs lesson NN under it with at
@@ -209,8 +231,8 @@ lesson-% solution-% check-% watch-% hint-% reset-%:
 # A lesson that does not compile scores 0 without stopping the others:
 # each starter is linked anew (no stale binary is graded), keeping going.
 check: $(CHECK_DEPS)
-	@rm -f $(STARTERS)
-	-@$(MAKE) --no-print-directory -k $(STARTERS)
+	@rm -f $(STARTERS) $(addsuffix -san,$(STARTERS))
+	-@$(MAKE) --no-print-directory -k $(STARTERS) $(addsuffix -san,$(STARTERS))
 	@LAB=lessons $(TEST_WRAP) $(STUDENT) check
 progress: $(CHECK_DEPS)
 	@LAB=lessons $(TEST_WRAP) $(STUDENT) progress
@@ -231,6 +253,16 @@ test: all $(SHORTIO_TESTS)
 ## make test-starters   and each starter passes every test but its exercises (CI runs both)
 test-starters: all
 	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
+
+## make test-mutants    each lesson's known-wrong solutions fail its tests (5 runs of 5), the correct ones pass
+# tests/mutants/NN-slug/{wrong,right}-*.patch, built as the student's
+# program under build/mutants/ (see tests/mutants.bash).
+test-mutants: all
+	@MUT_CC='$(CC)' MUT_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
+		MUT_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' MUT_LDFLAGS='$(LDFLAGS)' \
+		MUT_LDLIBS='$(LDLIBS)' MUT_LIBS='$(LIBS)' \
+		MUT_SANFLAGS='$(SAN_FLAGS)' tests/mutants.bash
+.PHONY: test-mutants
 
 # ---- Grading (grader/grade.bash; README "For instructors") ------------
 ## make grade SUBMISSION=DIR [OUT=DIR] [LESSONS="01 05"]  grade one student's submission
@@ -262,6 +294,7 @@ grade-run-grade grade-run-grade-all grade-run-autograder grade-run-classroom: \
 		GRADE_CPPFLAGS='$(LAB_CPPFLAGS) $(CPPFLAGS)' \
 		GRADE_CFLAGS='$(LAB_CFLAGS) $(CFLAGS)' \
 		GRADE_LDFLAGS='$(LDFLAGS)' GRADE_LDLIBS='$(LDLIBS)' \
+		GRADE_SANFLAGS='$(SAN_FLAGS)' \
 		GRADE_COMMON='$(abspath $(LIBS))' \
 		$(if $(filter 1,$(SANITIZE)),LEASH_MEMORY=0) \
 		$(if $(filter autograder classroom,$*),grader/export.bash $*,grader/$*.bash)

@@ -199,8 +199,9 @@ copy_lesson() {
 build_lesson() {
 	local lesson=$1 prog=$2 src=$work/src/$1 bin=$work/bin/$1
 	local log=$work/builds/$1.log cc=${GRADE_CC:-cc}
-	local -a cppflags cflags ldflags ldlibs common
+	local -a cppflags cflags ldflags ldlibs common sanflags
 	read -ra cppflags <<<"${GRADE_CPPFLAGS:-}"
+	read -ra sanflags <<<"${GRADE_SANFLAGS:-}"
 	read -ra cflags <<<"${GRADE_CFLAGS:-}"
 	read -ra ldflags <<<"${GRADE_LDFLAGS:-}"
 	read -ra ldlibs <<<"${GRADE_LDLIBS:-}"
@@ -219,6 +220,17 @@ build_lesson() {
 				student 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
 				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
 	} >>"$log" 2>&1
+	local status=$?
+	# The same program with the sanitizers, beside it, as make builds
+	# it (tests/sanitized.bash runs it); a note where it cannot be.
+	((status == 0 && ${#sanflags[@]} > 0)) || return "$status"
+	LEASH_OWN="$src $bin" LEASH_KEEP="$src $bin" leash_run student 120 \
+		"$cc" "${cppflags[@]}" "${cflags[@]}" "${sanflags[@]}" \
+		"${ldflags[@]}" "$src/$prog.c" "${common[@]}" "${ldlibs[@]}" \
+		-o "$bin/$prog-san" >"$log.san" 2>&1 ||
+		echo "$cc could not build $lesson with ${sanflags[*]} here" \
+			"(no sanitizer runtime?)" >"$bin/$prog-san.missing"
+	return 0
 }
 
 for lesson in "${lessons[@]}"; do

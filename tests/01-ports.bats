@@ -8,6 +8,7 @@ setup_file() {
 
 setup() {
 	load helper
+	load sanitized
 	lab_setup 01-ports ports
 }
 
@@ -58,6 +59,48 @@ assert_bad_port() {
 @test "rejects a number with a sign or a space (+80, ' 80')" {
 	assert_bad_port +80
 	assert_bad_port " 80"
+}
+
+# bats test_tags=exercise
+@test "rejects numbers that wrap past 2^32 or 2^64 to 80 (4294967376, 18446744073709551696)" {
+	# 2^32 + 80 and 2^64 + 80: a value kept in 32 or 64 bits and checked
+	# only at the end wraps to 80 and passes.
+	assert_bad_port 4294967376
+	assert_bad_port 18446744073709551696
+	assert_bad_port 1000000000000000000000000000065535
+}
+
+# bats test_tags=exercise
+@test "decimal only: 0x50 and -0 are rejected, a trailing space too" {
+	assert_bad_port 0x50
+	assert_bad_port -0
+	assert_bad_port "80 "
+	assert_bad_port 8.0
+}
+
+# bats test_tags=exercise
+@test "leading zeros are decimal, never octal: 0080 is 80, 010 is 10" {
+	run ports 0080
+	assert_success
+	assert_line --index 0 "port 80/tcp: http"
+	run ports 010
+	assert_success
+	assert_line --index 0 --regexp '^port 10/tcp: '
+	run ports 000000000065535
+	assert_success
+	assert_line --index 0 "port 65535/tcp: (no service name)"
+}
+
+# bats test_tags=exercise
+@test "the parser under AddressSanitizer, UBSan and LeakSanitizer: no overrun, no overflow" {
+	require_sanitized
+	local text
+	for text in "" 0 80 65535 65536 0080 80x -1 +80 " 80" 0x50 \
+		4294967376 18446744073709551696 99999999999999999999 \
+		1000000000000000000000000000065535; do
+		sanitized "$text"
+	done
+	sanitized --bind 99999999999999999999
 }
 
 # bats test_tags=exercise

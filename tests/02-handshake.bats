@@ -8,6 +8,7 @@ setup_file() {
 
 setup() {
 	load helper
+	load sanitized
 	lab_setup 02-handshake handshake
 }
 
@@ -192,6 +193,22 @@ assert_handshake_captured() {
 		assert_line "   the listener's accept queue: $clients connection(s), limit $backlog"
 		assert_line "   The queue took them all: try more --clients."
 	done
+}
+
+# bats test_tags=exercise
+@test "counts all 200 clients, the most it takes: none missed at either end" {
+	run handshake --port 0 --backlog 199 --clients 200
+	assert_success
+	assert_line "   clients: 200 completed the handshake (ESTABLISHED), 0 wait in SYN_SENT"
+}
+
+# bats test_tags=exercise
+@test "the count under AddressSanitizer, UBSan and LeakSanitizer: no overrun, no leak" {
+	require_sanitized
+	# 200 clients fill the program's array of clients: one step past
+	# its end is outside it.
+	sanitized --port 0 --backlog 199 --clients 200
+	sanitized --port 0 --backlog 0 --clients 2
 }
 
 @test "--trace as root: captures SYN, SYN-ACK, ACK with ack = seq + 1" {
