@@ -13,7 +13,7 @@
 #             quality gates (lint, memcheck, soak, sanitizers)
 #   bench/    make bench
 
-LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes 07-teardown
+LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes 07-teardown 08-many-clients
 
 # Compiler and flags.  Override any of them: make CC=clang CFLAGS=-O0
 CC       ?= cc
@@ -47,7 +47,7 @@ STARTERS  := $(foreach l,$(LESSONS),$(call bin_of,lessons,$(l)))
 SOLUTIONS := $(foreach l,$(LESSONS),$(call bin_of,solutions,$(l)))
 # tools/ holds programs of their own (they have a main), listed here,
 # and the short-I/O shim, a preload library with rules of its own below.
-TOOL_SRCS := tools/peer.c
+TOOL_SRCS := tools/peer.c tools/crowd.c
 TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
 # The two libraries, as static archives: a program links only the
 # objects it uses.  libdemo.a comes first on the command line, as it
