@@ -250,7 +250,8 @@ soak: N ?= 20
 soak: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/gates/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
 
-## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat
+## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat;
+##                      echo round trips with 1 to 1000 clients, lessons 04 and 08
 BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
 # The throughput tool counts send() and recv() calls by wrapping them
 # at link time (see bench/throughput.c).
@@ -259,6 +260,7 @@ $(BENCH_PROGS): %: %.o $(LIBCOMMON)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 bench: all $(BENCH_PROGS)
 	@bench/run.bash
+	@bench/many-clients.bash
 .PHONY: lint memcheck soak bench
 
 ## make clean           remove build/ (every output) and nothing else

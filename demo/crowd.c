@@ -71,6 +71,7 @@ static void next_round(struct crowd *c, struct client *cl)
 	if (took > c->worst_ms)
 		c->worst_ms = took;
 	c->round_trips++;
+	c->served += cl->round == 0;
 	cl->round++;
 	cl->sent = cl->got = 0;
 	cl->began = now_ms();
@@ -188,7 +189,9 @@ static void out_of_time(struct crowd *c, struct client *cl, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (cl[i].state == CONNECTING)
+		if (c->seconds > 0 && cl[i].fd != -1)
+			close(cl[i].fd);	/* the time was up: no failure */
+		else if (cl[i].state == CONNECTING)
 			fail(c, &cl[i], i, "connect: no answer within %d ms",
 			     c->timeout_ms);
 		else if (cl[i].state == TALKING && c->seconds == 0)
@@ -211,7 +214,7 @@ int crowd_run(const char *host, const char *port, struct crowd *c)
 	double start = now_ms(), end;
 	int i, n = c->clients, active, ok = -1, err;
 
-	c->connected = c->done = 0;
+	c->connected = c->done = c->served = 0;
 	c->round_trips = 0;
 	c->worst_ms = c->elapsed_ms = 0;
 	c->error[0] = '\0';

@@ -25,6 +25,7 @@ struct crowd {
 	/* What happened. */
 	int connected;		/* clients whose connect() succeeded */
 	int done;		/* clients that got every echo, byte-exact */
+	int served;		/* clients that got at least one echo */
 	unsigned long round_trips;	/* rounds completed, all clients */
 	double worst_ms;	/* the slowest round trip */
 	double elapsed_ms;	/* the whole run */
@@ -33,8 +34,9 @@ struct crowd {
 
 /*
  * Run the crowd against host:port.  Returns 0 when every client got
- * every echo byte-exact and the server's end (or, with seconds, when
- * every client connected and none failed), -1 otherwise (c->error says
+ * every echo byte-exact and the server's end (with seconds: when no
+ * echo came back wrong; a client still waiting to connect, or for its
+ * echo, when time is up is no failure), -1 otherwise (c->error says
  * what went wrong first; errno is not meaningful).
  */
 int crowd_run(const char *host, const char *port, struct crowd *c);

@@ -160,6 +160,13 @@ server_rss() {
 	assert_line --regexp '^pollserver: accept: Too many open files: [0-9]+ clients connected; the others wait until one leaves$'
 	run tail -n 1 "$SERVER_OUT"
 	assert_output "stopped by SIGTERM: 110 clients served, 110000 bytes echoed"
+	# Said once each time it ran out, not at every turn of the loop:
+	# the listener left the poll() set until a client left.
+	local full again
+	full=$(grep -c 'Too many open files' "$SERVER_ERR")
+	again=$(grep -c '^a client left: accepting again$' "$SERVER_OUT")
+	((full <= again + 1)) ||
+		fail "'Too many open files' $full times, 'accepting again' $again times: does the loop poll the listener while it cannot accept?"
 }
 
 @test "the server under the short-I/O shim (3 bytes a call): byte-exact" {

@@ -105,8 +105,9 @@ int main(int argc, char **argv)
 	if (hog_bytes > 0)
 		return hog(host, port, (size_t)hog_bytes, stall_ms);
 	if (crowd_run(host, port, &c) == 0 && c.seconds > 0)
-		printf("clients=%d round_trips=%lu seconds=%d rate=%.0f"
-		       " worst_ms=%.1f\n", c.clients, c.round_trips, c.seconds,
+		printf("clients=%d connected=%d served=%d round_trips=%lu"
+		       " seconds=%d rate=%.0f worst_ms=%.1f\n", c.clients,
+		       c.connected, c.served, c.round_trips, c.seconds,
 		       (double)c.round_trips / c.seconds, c.worst_ms);
 	else if (c.error[0] == '\0')
 		printf("%d clients, %d round%s of %zu bytes each: every echo"
