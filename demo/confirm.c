@@ -155,10 +155,10 @@ int confirm_peer(struct confirm_peer *p, int fds[2], enum confirm_how how,
 		close(fds[0]);
 		confirm_serve(fds[1], how, extra, p->said, sizeof p->said);
 		/* One short write to a pipe is atomic (PIPE_BUF). */
-		if (write(pipefd[1], p->said, strlen(p->said)) == -1)
-			_exit(1);
+		saved = write(pipefd[1], p->said, strlen(p->said)) == -1;
+		close(pipefd[1]);
 		close(fds[1]);
-		_exit(0);
+		_exit(saved);
 	}
 	p->report = pipefd[0];
 	close(pipefd[1]);
