@@ -85,13 +85,14 @@ static void next_round(struct crowd *c, struct client *cl)
  * Returns 0, or -1 if the client failed. */
 static int talk(struct crowd *c, struct client *cl, int id, short rev)
 {
-	unsigned char buf[16384];
+	static unsigned char buf[16384];	/* (one client at a time) */
 	size_t len, k;
 	ssize_t n;
 
 	if ((rev & POLLOUT) && cl->sent < c->bytes) {
-		len = c->bytes - cl->sent < sizeof buf ? c->bytes - cl->sent
-						       : sizeof buf;
+		len = c->bytes - cl->sent;
+		if (len > sizeof buf)
+			len = sizeof buf;
 		for (k = 0; k < len; k++)
 			buf[k] = pattern(id, cl->round, cl->sent + k);
 		n = send(cl->fd, buf, len, MSG_NOSIGNAL);

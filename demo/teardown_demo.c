@@ -32,7 +32,7 @@ void teardown_acked_not_read(void)
 	       " buffer\n", n);
 	for (i = 0; i < 1000 && unsent > 0; i++) {
 		ioctl(fds[0], SIOCOUTQ, &unsent);	/* sent, not ACKed */
-		poll(NULL, 0, unsent > 0);
+		poll(NULL, 0, unsent > 0 ? 1 : 0);	/* 1 ms */
 	}
 	ioctl(fds[1], SIOCINQ, &unread);
 	printf("  our send queue holds %d bytes (SIOCOUTQ): the peer's kernel"

@@ -36,14 +36,14 @@ crowd() {
 	bounded "$CROWD" "$@" "$SERVER_HOST" "$SERVER_PORT"
 }
 
-# start_hog [BYTES]: a client that sends BYTES (10 MB) and never reads,
+# start_hog: a client that sends 10 MB and never reads,
 # in the background; returns once it says the server stopped taking its
 # bytes (no room for 1 s) or that all went.  Sets HOG_SAID.
 start_hog() {
 	local fifo=$BATS_TEST_TMPDIR/hog.fifo fd
 	mkfifo "$fifo"
 	setsid timeout -k 1 "$LAB_SERVER_TIMEOUT" "$CROWD" \
-		--hog "${1:-10000000}" "$SERVER_HOST" "$SERVER_PORT" \
+		--hog 10000000 "$SERVER_HOST" "$SERVER_PORT" \
 		</dev/null >"$fifo" 2>&1 3>&- 4>&- &
 	HOG_PID=$!
 	LAB_PIDS+=("$HOG_PID")
