@@ -236,7 +236,7 @@ server_rss() {
 # bats test_tags=exercise
 @test "SIGTERM stops it with a summary while a client never reads" {
 	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
-	local LAB_SERVER_TIMEOUT=5
+	local LAB_SERVER_TIMEOUT=10
 	start_lab_server
 	start_hog
 	stop_server
