@@ -14,7 +14,7 @@
 #             quality gates (lint, memcheck, soak, sanitizers)
 #   bench/    make bench
 
-LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes
+LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes 07-teardown 08-many-clients
 
 # Compiler and flags.  Override any of them: make CC=clang CFLAGS=-O0
 CC       ?= cc
@@ -48,7 +48,7 @@ STARTERS  := $(foreach l,$(LESSONS),$(call bin_of,lessons,$(l)))
 SOLUTIONS := $(foreach l,$(LESSONS),$(call bin_of,solutions,$(l)))
 # tools/ holds programs of their own (they have a main), listed here,
 # and the short-I/O shim, a preload library with rules of its own below.
-TOOL_SRCS := tools/peer.c
+TOOL_SRCS := tools/peer.c tools/crowd.c
 TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
 # The two libraries, as static archives: a program links only the
 # objects it uses.  libdemo.a comes first on the command line, as it
@@ -364,7 +364,8 @@ soak: N ?= 20
 soak: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/gates/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
 
-## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat
+## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat;
+##                      echo round trips with 1 to 1000 clients, lessons 04 and 08
 BENCH_PROGS := $(OUT)/bench/throughput $(OUT)/bench/latency
 # The throughput tool counts send() and recv() calls by wrapping them
 # at link time (see bench/throughput.c).
@@ -373,6 +374,7 @@ $(BENCH_PROGS): %: %.o $(LIBCOMMON)
 	$(call quiet,LD,$@)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 bench: all $(BENCH_PROGS)
 	@bench/run.bash
+	@bench/many-clients.bash
 .PHONY: lint memcheck soak bench
 
 ## make clean           remove build/ (every output) and nothing else

@@ -1,9 +1,12 @@
 /*
- * server_args.h - the command line of lesson 04's server:
+ * server_args.h - the command line of a lesson's server (lessons 04
+ * and 08):
  *
- *     server [--host HOST] [--port PORT] [--backlog N]
- *     server --help
+ *     prog [--host HOST] [--port PORT] [--backlog N]
+ *     prog --help
  *
+ * (prog with no argument at all is the lesson's demo: the lesson
+ * checks argc == 1 first.)
  * read in order, the first mistake (or --help) ending the reading; and
  * what to say when the address it names cannot be had.
  * Like sock_util, it never prints and never exits: it says what the
@@ -16,7 +19,7 @@
 enum server_mode {
 	SERVER_RUN,	/* host, port and backlog are set */
 	SERVER_HELP,	/* --help: print the usage, exit 0 */
-	SERVER_USAGE	/* a usage error: print why[0..2] one after another */
+	SERVER_USAGE	/* a usage error: print why[0..4] one after another */
 };
 
 struct server_args {
@@ -24,9 +27,10 @@ struct server_args {
 	const char *port;	/* --port, default 1234; 0: the kernel picks */
 	int backlog;		/* --backlog, default 10: 0..65535 (the
 				   kernel caps it at net.core.somaxconn) */
-	/* What is wrong, in three parts, so that an argument of any length
-	 * is shown whole: "bad port '", "70000", "': a port is ...". */
-	const char *why[3];
+	/* What is wrong, in five parts, so that an argument of any length
+	 * is shown whole: "bad port '", "70000", "': a port is ...", "",
+	 * "".  The program is named as set_progname() did. */
+	const char *why[5];
 };
 
 /* Read the command line into *a.  Returns what to do. */

@@ -23,10 +23,16 @@
  *              what stdin holds, then FIN (shutdown), and copy what
  *              comes back to stdout until the server closes: a byte-exact
  *              echo check needs no socat
+ *   confirm, extra N, stall, reset, hangup, miscount
+ *              lesson 07's peers (demo/confirm.h): read the request to
+ *              its end, then confirm it ("ok N"), or first send N bytes
+ *              nobody asked for, or never confirm, reset, close
+ *              without a word, confirm a wrong count; one line each
  *
  * It exits by itself after --life seconds (default 60), so a test that
  * forgets it cannot leave it running for long.
  */
+#include "confirm.h"
 #include "die.h"
 #include "sock_util.h"
 #include "stream.h"
@@ -43,7 +49,8 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
-		"modes: hold | echo | close | short N | check | refuse | connect\n");
+		"modes: hold | echo | close | short N | check | refuse | connect\n"
+		"       confirm | extra N | stall | reset | hangup | miscount\n");
 }
 
 /*
@@ -196,6 +203,9 @@ int main(int argc, char **argv)
 	const char *host = "127.0.0.1", *port = "0", *mode = NULL;
 	const char *arg = NULL;
 	unsigned long life = 60, limit = 0;
+	enum confirm_how how = CONFIRM_OK;
+	int confirming;
+	char said[160];
 	char where[SOCK_ADDRSTRLEN];
 	int lfd, fd, gai_err, i;
 
@@ -222,17 +232,19 @@ int main(int argc, char **argv)
 	}
 	if (mode == NULL)
 		die_usage("no mode given (hold, echo, close, short N, check, refuse,"
-			  " connect)");
-	if (strcmp(mode, "short") == 0) {
+			  " connect, confirm, extra N, stall, reset, hangup,"
+			  " miscount)");
+	confirming = confirm_mode(mode, &how) == 0;
+	if (strcmp(mode, "short") == 0 || how == CONFIRM_EXTRA) {
 		if (arg == NULL)
-			die_usage("short needs a byte count");
+			die_usage("%s needs a byte count", mode);
 		limit = parse_count(arg);
 	}
 	/* Before the "listening on" line, which tells tests we are ready. */
 	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
 	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
 	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0
-	    && strcmp(mode, "connect") != 0)
+	    && strcmp(mode, "connect") != 0 && !confirming)
 		die_usage("unknown mode '%s'", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
@@ -287,6 +299,11 @@ int main(int argc, char **argv)
 			echo_short(fd, limit);
 		else if (strcmp(mode, "check") == 0)
 			check(fd);
+		if (confirming) {
+			confirm_serve(fd, how, limit, said, sizeof said);
+			printf("%s\n", said);
+			fflush(stdout);
+		}
 		close(fd);
 	}
 }

@@ -212,7 +212,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	case SERVER_USAGE:
-		die_usage("%s%s%s", a.why[0], a.why[1], a.why[2]);
+		die_usage("%s%s%s%s%s", a.why[0], a.why[1], a.why[2],
+			  a.why[3], a.why[4]);
 	case SERVER_RUN:
 		break;
 	}

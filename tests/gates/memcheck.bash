@@ -4,8 +4,8 @@
 #
 #   - every lesson's demo (the program with no arguments, as
 #     `make lesson-NN` runs it), starter and solution;
-#   - lesson 04's echo server, and the tools' peer in echo mode, after
-#     many clients (one after another, then several at once).
+#   - lessons 04 and 08's echo servers, and the tools' peer in echo
+#     mode, after many clients (one after another, then several at once).
 #
 # valgrind runs with --leak-check=full --track-fds=yes --error-exitcode:
 # a memory error or a leak (definite, indirect or possible) fails the
@@ -226,7 +226,7 @@ for lesson in "$@"; do
 		[[ $tree == lessons ]] && fds_noted=1
 		demo "$tree/$lesson/$prog" "$bin"
 	done
-	if [[ $lesson == 04-* ]]; then
+	if [[ $lesson == 04-* || $lesson == 08-* ]]; then
 		for tree in lessons solutions; do
 			fds_noted=
 			server "$tree/$lesson/$prog server, after $((clients + 10)) clients" \
