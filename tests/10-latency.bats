@@ -150,7 +150,7 @@ segments() {
 	start_peer ::1
 	run request --count 3 ::1 "$SERVER_PORT"
 	assert_success
-	assert_line "3 requests to [::1]:$SERVER_PORT, one writev(): send_request() each:"
+	assert_line "3 requests to [::1]:$SERVER_PORT (--way writev):"
 }
 
 # bats test_tags=exercise

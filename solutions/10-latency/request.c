@@ -154,8 +154,8 @@ static double run(const char *host, const char *port, enum way way,
 		die("setsockopt TCP_NODELAY:");
 	sock_peer_str(fd, where, sizeof where);
 	if (!demo)
-		printf("%lu request%s to %s, %s each:\n", count,
-		       count == 1 ? "" : "s", where, way_text[way]);
+		printf("%lu request%s to %s (--way %s):\n", count,
+		       count == 1 ? "" : "s", where, way_name[way]);
 	for (i = 0; i < count; i++)
 		ms[i] = one_request(fd, way, i + 1, i + 1 == count);
 	*first = ms[0];
