@@ -5,7 +5,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +74,7 @@ long request_serve(int fd, char *report, size_t size)
 	return -1;
 }
 
-pid_t request_server(int *port)
+pid_t request_server(int *port, int clients)
 {
 	char report[160];
 	int lfd, fd, gai_err, saved;
@@ -91,14 +90,17 @@ pid_t request_server(int *port)
 	pid = fork();
 	if (pid == 0) {
 		alarm(60);	/* never outlive a demo that went wrong */
-		for (;;) {
+		while (clients > 0) {
 			fd = accept(lfd, NULL, NULL);
 			if (fd == -1)
 				continue;
 			sock_set_timeout(fd, 10000);
 			request_serve(fd, report, sizeof report);
 			close(fd);
+			clients--;
 		}
+		close(lfd);
+		_exit(0);	/* not exit(): the parent's atexit work */
 	}
 	saved = errno;
 	close(lfd);
@@ -106,9 +108,11 @@ pid_t request_server(int *port)
 	return pid;
 }
 
-void request_server_stop(pid_t pid)
+int request_server_wait(pid_t pid)
 {
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
+	while (waitpid(pid, NULL, 0) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
 }

@@ -34,13 +34,14 @@ long request_serve(int fd, char *report, size_t size);
 
 /*
  * Start the demo's server: a child process listening on 127.0.0.1, on a
- * port the kernel picks, that serves one client after another with
- * request_serve().  Sets *port.  Returns the child's process id, or -1
- * with errno.
+ * port the kernel picks, that serves clients connections one after
+ * another with request_serve(), then closes all and ends (after 60 s in
+ * any case).  Sets *port.  Returns the child's process id, or -1 with
+ * errno.
  */
-pid_t request_server(int *port);
+pid_t request_server(int *port, int clients);
 
-/* Stop the demo's server (SIGTERM) and wait for it. */
-void request_server_stop(pid_t pid);
+/* Wait for the demo's server to end.  Returns 0, or -1 with errno. */
+int request_server_wait(pid_t pid);
 
 #endif /* REQUEST_SERVER_H */

@@ -171,7 +171,7 @@ static void demo(void)
 	double two = 0, median, first;
 	char port[8];
 	int way, number;
-	pid_t server = request_server(&number);
+	pid_t server = request_server(&number, CORK + 1);
 
 	if (server == -1)
 		die("the demo's server:");
@@ -197,7 +197,7 @@ static void demo(void)
 			printf("  as slow as two send()s: the stall is still"
 			       " there (EXERCISE)\n");
 	}
-	request_server_stop(server);
+	request_server_wait(server);	/* it ends after the last way */
 }
 
 int main(int argc, char **argv)

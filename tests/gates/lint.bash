@@ -13,7 +13,7 @@
 # which package to install.
 set -uo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 1
 out=build/lint
 read -ra srcs <<<"${LINT_SRCS:?run this through make lint}"

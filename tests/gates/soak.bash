@@ -11,7 +11,7 @@
 # end: how often each test failed, and the exit status says if any did.
 set -uo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root" || exit 1
 n=${1:?usage: tests/gates/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...]}
 shift
