@@ -118,8 +118,8 @@ replies_to() {
 	assert_output "listening on 127.0.0.1:$SERVER_PORT"
 	local i
 	for i in 1 2 3; do
-		replies_to $'PING\n'
-		assert_output PONG
+		replies_to "ECHO client $i"$'\n'
+		assert_output "client $i"
 	done
 	stop_server
 	run grep -c 'done: 1 line answered$' "$SERVER_OUT"

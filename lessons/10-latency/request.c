@@ -76,8 +76,8 @@ static int send_two(int fd, const void *head, size_t hlen,
  * (These two send()s also ignore their counts: lesson 06's bug.)
  * Returns 0, or -1 with errno.
  */
-static int send_request(int fd, const void *head, size_t hlen,
-			const void *body, size_t blen)
+static int send_request(int fd, void *head, size_t hlen, void *body,
+			size_t blen)
 {
 	if (send(fd, head, hlen, MSG_NOSIGNAL) == -1
 	    || send(fd, body, blen, MSG_NOSIGNAL) == -1)

@@ -65,16 +65,16 @@ static int send_two(int fd, const void *head, size_t hlen,
 /* EXERCISE (done): header and body in one writev(): the kernel has the
  * whole request at once.  After a short count, step over the buffers it
  * took whole, go on inside the one it took part of.  0, or -1 (errno). */
-static int send_request(int fd, const void *head, size_t hlen,
-			const void *body, size_t blen)
+static int send_request(int fd, void *head, size_t hlen, void *body,
+			size_t blen)
 {
 	struct iovec iov[2], *v = iov;
 	int count = 2;
 	ssize_t n;
 
-	iov[0].iov_base = (void *)head;
+	iov[0].iov_base = head;		/* not const: iov_base is a void * */
 	iov[0].iov_len = hlen;
-	iov[1].iov_base = (void *)body;
+	iov[1].iov_base = body;
 	iov[1].iov_len = blen;
 	while (count > 0) {
 		n = writev(fd, v, count);
