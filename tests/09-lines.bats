@@ -146,6 +146,16 @@ replies_to() {
 	assert_output BYE
 }
 
+@test "IPv6: the server listens on ::1 and answers there" {
+	require_ipv6
+	start_server "$PROG" --host ::1 --port 0
+	assert_equal "$SERVER_HOST" ::1
+	printf 'PING\n' >"$BATS_TEST_TMPDIR/in"
+	run bounded "$CLIENT" --send ::1 "$SERVER_PORT" <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output PONG
+}
+
 # bats test_tags=exercise
 @test "demo step 2: four pipelined commands are four lines" {
 	run lines
