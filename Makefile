@@ -14,7 +14,8 @@
 #             quality gates (lint, memcheck, soak, sanitizers)
 #   bench/    make bench
 
-LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads 06-partial-writes 07-teardown 08-many-clients
+LESSONS := 01-ports 02-handshake 03-client 04-server 05-partial-reads \
+	06-partial-writes 07-teardown 08-many-clients 09-lines 10-latency
 
 # Compiler and flags.  Override any of them: make CC=clang CFLAGS=-O0
 CC       ?= cc

@@ -9,7 +9,8 @@
 #
 # Knobs (environment): BENCH_REPS runs a point (best kept, default 3);
 # BENCH_SECONDS caps a point's time (default 2); BENCH_COUNT round trips
-# per latency figure (default 10000).
+# per latency figure (default 10000); BENCH_REQUESTS and BENCH_STALLED
+# the requests of lesson 10's ways (5000; 100 for the two send()s).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -254,6 +255,55 @@ else
 fi
 latency_of "build/tools/peer echo" '^listening on (.+:[0-9]+)$' \
 	"$out/tools/peer" echo
+echo
+
+# ---- Lesson 10: requests per second for the four ways of sending a
+# request (a 4-byte header and a 100-byte body), one request at a time,
+# all in this run, each way on a connection of its own to the peer.
+# Two send()s stall some 40 ms a request: they get fewer requests.
+requests_of() {
+	local request=$1 way n t0 t1 result
+	if ! start peer-requests '^listening on (.+:[0-9]+)$' \
+		"$out/tools/peer" --life 600 requests; then
+		echo "  the peer did not start (see above)"
+		return 0
+	fi
+	for way in two-sends writev nodelay cork; do
+		n=$requests
+		[[ $way == two-sends ]] && n=$stalled
+		t0=$(date +%s%N)
+		if ! result=$("$request" --way "$way" --count "$n" \
+			"${started%:*}" "${started##*:}" 2>&1); then
+			printf '  %-10s failed: %s\n' "$way" "$result"
+			continue
+		fi
+		t1=$(date +%s%N)
+		awk -v way="$way" -v n="$n" -v ns=$((t1 - t0)) '
+			/median/ { median = $2 }
+			/data segments sent/ { segs = $4 + 0 }
+			END {
+				per = "-"
+				if (segs != "")
+					per = sprintf("%.1f", segs / n)
+				printf "  %-10s %9d %12.1f %12s %13.3f\n", way, n,
+					n / (ns / 1e9), per, median
+			}' <<<"$result"
+	done
+	stop
+}
+requests=${BENCH_REQUESTS:-5000}
+stalled=${BENCH_STALLED:-100}
+request_src=$(find solutions -path 'solutions/10-*/*.c' 2>/dev/null | head -1)
+echo "Requests per second: lesson 10's client, one request at a time (a 4-byte"
+echo "header and a 100-byte body), to build/tools/peer requests; segments: data"
+echo "segments a request (TCP_INFO); two-sends stalls, so it makes $stalled requests."
+printf '  %-10s %9s %12s %12s %13s\n' way requests "requests/s" \
+	"segments/req" "median (ms)"
+if [[ -n $request_src && -x $out/${request_src%.c} ]]; then
+	requests_of "$out/${request_src%.c}"
+else
+	echo "  lesson 10's client is not built (no solutions/10-*/): skipped"
+fi
 echo
 
 if [[ -n $iperf3_mbps ]]; then

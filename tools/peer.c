@@ -15,6 +15,11 @@
  *   check      read one checkable stream (demo/stream.h: a length,
  *              then known bytes) to its end, print the verdict ("got
  *              all 1000 bytes, every one as sent ...") and send it back
+ *   requests   answer lesson 10's requests (demo/request_server.h: a
+ *              4-byte length, then the body; each gets its length and
+ *              checksum back) until the client closes, and print how
+ *              it ended ("answered 20 requests", "the connection closed
+ *              in the middle of request 1: 5 of 104 bytes")
  *   refuse     only bind, never listen, and say "refusing connections on
  *              HOST:PORT": a connect() there is refused, and no other
  *              socket can take the port meanwhile (as a port freed by a
@@ -34,6 +39,7 @@
  */
 #include "confirm.h"
 #include "die.h"
+#include "request_server.h"
 #include "sock_util.h"
 #include "stream.h"
 
@@ -50,7 +56,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
 		"modes: hold | echo | close | short N | check | refuse | connect\n"
-		"       confirm | extra N | stall | reset | hangup | miscount\n");
+		"       requests | confirm | extra N | stall | reset | hangup"
+		" | miscount\n");
 }
 
 /*
@@ -113,6 +120,17 @@ static void echo_short(int fd, size_t limit)
 	shutdown(fd, SHUT_WR);
 	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;	/* closing with unread data would send a reset */
+}
+
+/* Answer a client's requests (lesson 10) and say how it ended. */
+static void requests(int fd)
+{
+	char report[160];
+
+	sock_set_timeout(fd, 10000);
+	request_serve(fd, report, sizeof report);
+	printf("%s\n", report);
+	fflush(stdout);
 }
 
 /* Check the stream a client sends (lesson 06): say, and send back, how
@@ -232,8 +250,8 @@ int main(int argc, char **argv)
 	}
 	if (mode == NULL)
 		die_usage("no mode given (hold, echo, close, short N, check, refuse,"
-			  " connect, confirm, extra N, stall, reset, hangup,"
-			  " miscount)");
+			  " connect, requests, confirm, extra N, stall, reset,"
+			  " hangup, miscount)");
 	confirming = confirm_mode(mode, &how) == 0;
 	if (strcmp(mode, "short") == 0 || how == CONFIRM_EXTRA) {
 		if (arg == NULL)
@@ -244,7 +262,8 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
 	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
 	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0
-	    && strcmp(mode, "connect") != 0 && !confirming)
+	    && strcmp(mode, "connect") != 0 && strcmp(mode, "requests") != 0
+	    && !confirming)
 		die_usage("unknown mode '%s'", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
@@ -299,6 +318,8 @@ int main(int argc, char **argv)
 			echo_short(fd, limit);
 		else if (strcmp(mode, "check") == 0)
 			check(fd);
+		else if (strcmp(mode, "requests") == 0)
+			requests(fd);
 		if (confirming) {
 			confirm_serve(fd, how, limit, said, sizeof said);
 			printf("%s\n", said);

@@ -4,8 +4,9 @@
 #
 #   - every lesson's demo (the program with no arguments, as
 #     `make lesson-NN` runs it), starter and solution;
-#   - lessons 04 and 08's echo servers, and the tools' peer in echo
-#     mode, after many clients (one after another, then several at once).
+#   - lessons 04 and 08's echo servers, lesson 09's line server (its
+#     ECHO), and the tools' peer in echo mode, after many clients (one
+#     after another, then several at once).
 #
 # valgrind runs with --leak-check=full --track-fds=yes --error-exitcode:
 # a memory error or a leak (definite, indirect or possible) fails the
@@ -116,10 +117,13 @@ demo() {
 }
 
 # one_client HOST PORT N: connect, send a line, read the echo back.
+# (With prefix set, the line starts with it: "ECHO " makes lesson 09's
+# line server echo the rest.)
+prefix=
 one_client() {
 	local fd line
 	exec {fd}<>"/dev/tcp/$1/$2" || return 1
-	printf 'client %s says Hello tcp!\n' "$3" >&"$fd"
+	printf '%sclient %s says Hello tcp!\n' "$prefix" "$3" >&"$fd"
 	IFS= read -r -t 10 line <&"$fd"
 	exec {fd}>&-
 	[[ $line == "client $3 says Hello tcp!" ]]
@@ -226,6 +230,15 @@ for lesson in "$@"; do
 		[[ $tree == lessons ]] && fds_noted=1
 		demo "$tree/$lesson/$prog" "$bin"
 	done
+	if [[ $lesson == 09-* ]]; then
+		prefix="ECHO "
+		for tree in lessons solutions; do
+			fds_noted=
+			server "$tree/$lesson/$prog server, after $((clients + 10)) clients" \
+				"$out/$tree/$lesson/$prog" --port 0
+		done
+		prefix=
+	fi
 	if [[ $lesson == 04-* || $lesson == 08-* ]]; then
 		for tree in lessons solutions; do
 			fds_noted=
