@@ -56,7 +56,7 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats
+EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/readme.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
