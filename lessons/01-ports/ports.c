@@ -188,7 +188,7 @@ static int demo(void)
 		die("the second bind worked: this system shares ports");
 	if (errno != EADDRINUSE)
 		die("listen 127.0.0.1:%d:", port);
-	printf("  bind: %s (EADDRINUSE):\n  one listening socket per-"
+	printf("  bind: %s (EADDRINUSE):\n  one listening socket per"
 	       " address and port.\n", strerror(errno));
 
 	for (i = 0; i < DEMO_CLIENTS; i++) {
