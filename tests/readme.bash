@@ -48,6 +48,11 @@ else
 	shift
 fi
 
+# The pasted runs begin with make's own line ("build/lessons/..."), not
+# with a compiler's: bring the build up to date first, quietly.
+env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u MAKEOVERRIDES make -s all \
+	>/dev/null || { echo "readme: make all failed"; exit 1; }
+
 files=("$@")
 ((${#files[@]} > 0)) || files=(README.md lessons/*/README.md)
 # Kernel-picked ports come from this range (ip(7), ip_local_port_range).
