@@ -59,7 +59,7 @@ LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
 EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats \
-	tests/student.bats tests/verdict.bats
+	tests/student.bats tests/verdict.bats tests/readme.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -170,17 +170,21 @@ $(LOOP6_SO): tools/loop6.c
 		-shared $< -ldl -o $@
 
 # tests/shortio.bats tests the shim as built by each compiler there is,
-# at -O0 and at -O2 -D_FORTIFY_SOURCE=2 (glibc then calls __recv_chk and
-# friends), with a probe built the same ways: built here, once, not by
-# every run of the tests.  Each build's messages go to a .log beside it
-# (the tests check that it is empty: no warnings).
+# at -O0 and at -O2 -D_FORTIFY_SOURCE=2 and =3 (glibc then calls
+# __recv_chk and friends; =3 is Ubuntu's default since 24.04), with a
+# probe built the same ways: built here, once, not by every run of the
+# tests.  Each build's messages go to a .log beside it (the tests check
+# that it is empty: no warnings).
 SHORTIO_CCS := $(foreach c,gcc clang,$(if $(shell command -v $(c)),$(c)))
-SHORTIO_VARIANTS := $(foreach c,$(SHORTIO_CCS),$(c)-O0 $(c)-fortify)
+SHORTIO_VARIANTS := $(foreach c,$(SHORTIO_CCS),$(c)-O0 $(c)-fortify \
+	$(c)-fortify3)
 SHORTIO_TESTS := $(foreach v,$(SHORTIO_VARIANTS),\
 	$(OUT)/tests/shortio/shortio-$(v).so $(OUT)/tests/shortio/probe-$(v))
 variant_cc = $(word 1,$(subst -, ,$(1)))
+variant_opt = $(word 2,$(subst -, ,$(1)))
 variant_flags = -std=c11 $(WARNINGS) -D_POSIX_C_SOURCE=200809L \
-	$(if $(filter fortify,$(word 2,$(subst -, ,$(1)))),-O2 -D_FORTIFY_SOURCE=2,-O0)
+	$(if $(filter fortify,$(call variant_opt,$(1))),-O2 -D_FORTIFY_SOURCE=2,\
+	$(if $(filter fortify3,$(call variant_opt,$(1))),-O2 -D_FORTIFY_SOURCE=3,-O0))
 $(OUT)/tests/shortio/shortio-%.so: tools/shortio.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(call variant_cc,$*) $(call variant_flags,$*) -fPIC -shared $< -ldl \

@@ -377,12 +377,12 @@ char *hk_syn_schedule(char *buf, size_t size)
 		at += rto;
 		used += (size_t)snprintf(buf + used, size - used, "%s%d",
 					 i > 1 ? ", " : "", at);
-		if (i > linear && rto < 120)
+		if (i > linear)
 			rto = rto * 2 < 120 ? rto * 2 : 120;
 	}
 	if (used < size)
-		snprintf(buf + used, size - used, " s; connect() gives up at"
-			 " %d s", at + rto);
+		snprintf(buf + used, size - used, " s; connect() gives up"
+			 " after about %d s", at + rto);
 	return buf;
 }
 

@@ -4,10 +4,10 @@
  * command line, the capture's setup, the listening socket's name lookup
  * and bind(), and the bookkeeping of many non-blocking clients at once.
  *
- * Rules as in sock_util: nothing here prints or exits (the usage text
- * and the lines of a capture come back as text, for the program to print).  The calls whose
- * effect on the wire the lesson shows (listen(), connect(), accept(),
- * close()) stay in the lesson.
+ * Rules as in sock_util: nothing here prints or exits (the usage text,
+ * the capture's lines and the SYN retry times come back as text, for the
+ * program to print).  The calls whose effect on the wire the lesson
+ * shows (listen(), connect(), accept(), close()) stay in the lesson.
  */
 #ifndef HANDSHAKE_KIT_H
 #define HANDSHAKE_KIT_H
@@ -182,8 +182,9 @@ int hk_start_clients(const struct sockaddr_storage *server,
  * one twice as long; since Linux 6.5, net.ipv4.tcp_syn_linear_timeouts
  * (4) more retries, and that many waits after the first stay at 1 s.
  * In buf, as seconds since connect(): "1, 2, 3, 4, 5, 7, 11, 19, 35,
- * 67 s; connect() gives up at 131 s" (6.5 and later, by default), or
- * "1, 3, 7, 15, 31, 63 s; connect() gives up at 127 s" (before).
+ * 67 s; connect() gives up after about 131 s" (6.5 and later, by
+ * default), or "1, 3, 7, 15, 31, 63 s; connect() gives up after about
+ * 127 s" (before).
  * Returns buf.
  */
 char *hk_syn_schedule(char *buf, size_t size);

@@ -15,7 +15,7 @@
  * Connect to ourselves over 127.0.0.1 (a port the kernel picks) and
  * return both ends: fds[0] the connecting end, fds[1] the accepted one.
  * rcvbuf > 0 sets SO_RCVBUF of the accepted end, on the listening socket
- * before listen(), as the window it offers is settled in the handshake;
+ * before listen(), as the handshake fixes the window scale it can use;
  * sndbuf > 0 sets SO_SNDBUF of the connecting end before connect().
  * Returns 0, or -1 with errno (nothing is left open).
  */

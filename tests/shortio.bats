@@ -4,7 +4,7 @@
 # tests/shortio-probe.c makes one call of each kind, or a whole transfer,
 # and prints what every call returned.  `make test` builds it, and the
 # shim itself, with gcc and clang, at -O0 and at -O2 -D_FORTIFY_SOURCE=2
-# (where glibc calls __recv_chk and friends instead of recv); each probe
+# and =3 (where glibc calls __recv_chk and friends instead of recv); each probe
 # then runs under each shim, and under the one make built.
 
 # The socket calls the probe makes (each asks for 64 bytes), and the calls
@@ -119,6 +119,21 @@ shims() { compgen -G "$VARIANTS/shortio-*.so"; }
 	assert_output --partial __recv_chk
 	assert_output --partial __read_chk
 	assert_output --partial __recvfrom_chk
+}
+
+@test "with _FORTIFY_SOURCE=3 too, gcc's probe calls the _chk functions and the shim cuts them" {
+	# =3 is Ubuntu's default since 24.04; glibc takes the same wrappers.
+	require gcc nm
+	local probe=$VARIANTS/probe-gcc-fortify3
+	[[ -x $probe ]] || fail "$probe is not built: run 'make test'"
+	run nm -u "$probe"
+	assert_success
+	assert_output --partial __recv_chk
+	assert_output --partial __read_chk
+	assert_output --partial __recvfrom_chk
+	under "$SHIM" "$probe" calls SHORTIO_MAX=1
+	assert_success
+	assert_counts 1 1 "${SOCKET_CALLS[@]}"
 }
 
 @test "without the shim every call moves all 64 bytes (the probe works)" {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bats
+# The READMEs' pasted runs are today's: tests/readme.bash re-runs every
+# `$ command` block of README.md and lessons/*/README.md and compares
+# the output with what is pasted (see its header for the markers and
+# the masks).  The Russian twins share the blocks byte for byte, which
+# a check of their own enforces, so the English ones stand for both.
+
+setup() {
+	bats_load_library bats-support
+	bats_load_library bats-assert
+}
+
+@test "every pasted run in the READMEs matches what the programs print today" {
+	# The check runs the tree's own build/ (make lesson-NN and the
+	# pasted build/... paths); a sanitized or other build is not it.
+	[[ ${LAB_OUT:-} == "" || $LAB_OUT -ef $BATS_TEST_DIRNAME/../build ]] ||
+		skip "the READMEs paste build/'s runs; LAB_OUT is $LAB_OUT"
+	run timeout -k 1 300 "$BATS_TEST_DIRNAME/readme.bash"
+	# Every skipped block, and why, in the TAP output.
+	printf '# %s\n' "${lines[@]}" | grep -E 'skipped|checked|private' >&3 || true
+	assert_success
+	assert_line --regexp '^readme: [0-9]+ block\(s\) checked, [0-9]+ skipped; 0 differ$'
+}
