@@ -13,9 +13,10 @@ typedef void many_serve_fn(int lfd);
  * Listen on a port the kernel picks, start serve() on it in a child
  * process whose descriptor limit is 64 (RLIMIT_NOFILE), and send it:
  *   1. 50 clients at once, each echoed byte-exact;
- *   2. a client that sends 10 MB and never reads, and meanwhile 20
- *      other clients, each of which should get its echo at once; and
- *      the server's memory (VmRSS) while it holds the hog;
+ *   2. a client that sends (up to 100 MB) and never reads, until the
+ *      server stops taking its bytes; meanwhile 20 other clients, each
+ *      of which should get its echo at once; and the server's memory
+ *      (VmRSS) while it holds the hog;
  *   3. once the hog has gone, 100 clients at once: more than 64
  *      descriptors, so accept() fails (EMFILE) and the rest wait;
  *   4. SIGTERM.

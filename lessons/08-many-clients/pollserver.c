@@ -176,7 +176,7 @@ static void serve(struct server *s)
 		if (s->pfd[1].revents & POLLIN)
 			accept_clients(s);
 	}
-	while (s->n > 0)
+	for (s->accepting = 1; s->n > 0;)	/* (no "accepting again") */
 		drop(s, s->n - 1);
 	printf("stopped by %s: %lu client%s served, %lu bytes echoed\n",
 	       sig == SIGINT ? "SIGINT" : "SIGTERM", s->served,
