@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +79,7 @@ pid_t request_server(int *port, int clients)
 {
 	char report[160];
 	int lfd, fd, gai_err, saved;
-	pid_t pid;
+	pid_t pid, parent;
 
 	lfd = sock_listen("127.0.0.1", "0", 10, &gai_err);
 	if (lfd == -1 && gai_err != 0)
@@ -87,14 +88,25 @@ pid_t request_server(int *port, int clients)
 		return -1;
 	*port = sock_local_port(lfd);
 	fflush(stdout);		/* or the child would print it again */
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		alarm(60);	/* never outlive a demo that went wrong */
 		while (clients > 0) {
+			/* A demo that died (its client did) is not coming
+			 * back: look for that every 100 ms, then end. */
+			if (sock_wait(lfd, POLLIN, 100) == 0) {
+				if (getppid() != parent)
+					break;
+				continue;
+			}
 			fd = accept(lfd, NULL, NULL);
 			if (fd == -1)
 				continue;
-			sock_set_timeout(fd, 10000);
+			/* The demo's client never pauses: 2 s without a
+			 * byte means the bytes we wait for were lost (a
+			 * short send ignored), and the demo ends sooner. */
+			sock_set_timeout(fd, 2000);
 			request_serve(fd, report, sizeof report);
 			close(fd);
 			clients--;

@@ -35,9 +35,10 @@ long request_serve(int fd, char *report, size_t size);
 /*
  * Start the demo's server: a child process listening on 127.0.0.1, on a
  * port the kernel picks, that serves clients connections one after
- * another with request_serve(), then closes all and ends (after 60 s in
- * any case).  Sets *port.  Returns the child's process id, or -1 with
- * errno.
+ * another with request_serve(), then closes all and ends; or sooner, as
+ * soon as the process that started it has ended (a demo that died), and
+ * after 60 s in any case.  Sets *port.  Returns the child's process id,
+ * or -1 with errno.
  */
 pid_t request_server(int *port, int clients);
 

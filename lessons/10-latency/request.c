@@ -110,8 +110,9 @@ static double one_request(int fd, enum way way, unsigned long n, int last)
 		die("request %lu: send:", n);
 	got = sock_recv_all(fd, reply, sizeof reply);
 	if (got != (ssize_t)sizeof reply)
-		die("request %lu: no reply: %s", n, got == -1 ? strerror(errno)
-		    : "the server closed the connection (did it get it all?)");
+		die("request %lu: no reply (%s): did the server get every"
+		    " byte?", n, got != -1 ? "the server closed" : errno ==
+		    EAGAIN ? "none in 10 s" : strerror(errno));
 	sum = stream_sum(STREAM_SUM_START, body, BODY);
 	if (ntohl(reply[0]) != BODY || ntohl(reply[1]) != sum)
 		die("request %lu: the server got %lu bytes, checksum %08lx;"
