@@ -500,8 +500,8 @@ leash_inside() {
 		kept+=("$keep")
 		i=$((i + 1))
 	done
-	for dir in /tmp /var/tmp /dev/shm; do
-		[[ -d $dir ]] || continue
+	for dir in /tmp /var/tmp /dev/shm /run/lock; do
+		[[ -d $dir && ! -L $dir ]] || continue
 		mount -t tmpfs -o mode=1777,nosuid,nodev,size=$((LEASH_FSIZE * 4))m \
 			tmpfs "$dir" || exit 125
 	done

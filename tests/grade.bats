@@ -196,7 +196,8 @@ make_attacks() {
 		"#else" "$starter" "#endif" \
 		>"$a/include-neighbour/$L1/$P1.c"
 
-	# 2. Run the reference binary instead, wherever it may be.
+	# 2. Run the reference binary instead, wherever it may be, or the
+	# neighbour's.
 	attack exec-reference '
 #include <stdlib.h>
 #include <unistd.h>
@@ -208,6 +209,7 @@ __attribute__((constructor)) static void attack(int argc, char **argv)
 	int i;
 
 	(void)argc;
+	execv("'"$GT/work/victim/bin/$L1/$P1"'", argv);
 	for (i = 0; i < 3; i++) {
 		if (dirs[i] == NULL)
 			continue;
