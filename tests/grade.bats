@@ -182,19 +182,15 @@ make_attacks() {
 	# else the starter.
 	local starter
 	starter=$(cat "$(src lessons "$L1")/$P1.c")
-	mkdir -p "$a/include-reference/$L1" "$a/include-neighbour/$L1"
+	mkdir -p "$a/include/$L1"
 	printf '%s\n' "#if __has_include(\"../solutions/$L1/$P1.c\")" \
 		"#include \"../solutions/$L1/$P1.c\"" \
 		"#elif __has_include(\"$ref\")" "#include \"$ref\"" \
-		"#else" "$starter" "#endif" \
-		>"$a/include-reference/$L1/$P1.c"
-	printf '%s\n' \
-		"#if __has_include(\"$GT/work/victim/src/$L1/$P1.c\")" \
+		"#elif __has_include(\"$GT/work/victim/src/$L1/$P1.c\")" \
 		"#include \"$GT/work/victim/src/$L1/$P1.c\"" \
 		"#elif __has_include(\"$a/victim/$L1/$P1.c\")" \
 		"#include \"$a/victim/$L1/$P1.c\"" \
-		"#else" "$starter" "#endif" \
-		>"$a/include-neighbour/$L1/$P1.c"
+		"#else" "$starter" "#endif" >"$a/include/$L1/$P1.c"
 
 	# 2. Run the reference binary instead, wherever it may be, or the
 	# neighbour's.
@@ -708,8 +704,8 @@ require_attacks() {
 	local starter name got
 	starter=$(attack_score starter)
 	[[ -n $starter ]]
-	for name in include-reference include-neighbour exec-reference \
-		forge links leak leak-bare hang neighbour; do
+	for name in include exec-reference forge links leak leak-bare hang \
+		neighbour; do
 		got=$(attack_score "$name")
 		[[ -n $got ]] || fail "$name was not graded"
 		((got <= starter)) ||
@@ -730,10 +726,8 @@ require_attacks() {
 	# They compiled (the starter), and pass what the starter passes.
 	local name starter
 	starter=$(grep -c '^ok ' "$GT/attacks.out/starter/tap/$L1.tap" || true)
-	for name in include-reference include-neighbour; do
-		run grep -c '^ok ' "$GT/attacks.out/$name/tap/$L1.tap"
-		assert_output "$starter"
-	done
+	run grep -c '^ok ' "$GT/attacks.out/include/tap/$L1.tap"
+	assert_output "$starter"
 }
 
 @test "attacks: no link is followed, and each is named in the report" {
