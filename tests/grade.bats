@@ -46,6 +46,12 @@ setup_file() {
 		LEASH_MEMORY=128 LAB_TIMEOUT=5 JOBS=3 grade_class \
 			"$GT/attacks" "${L1%%-*}" "$(first_exercises 3)" exercise \
 			>"$GT/attacks.log" 2>&1 3>&- 4>&- &
+		# The forger again, as on a machine without namespaces.
+		mkdir -p "$GT/plain"
+		cp -R "$GT/attacks/forge" "$GT/attacks/starter" "$GT/plain/"
+		LEASH_NAMESPACES=0 grade_class "$GT/plain" "${L1%%-*}" \
+			"$(first_exercises 3)" exercise >"$GT/plain.log" 2>&1 \
+			3>&- 4>&- &
 	fi
 	wait
 }
@@ -713,6 +719,19 @@ require_attacks() {
 	done
 }
 
+@test "attacks: without namespaces, tests and student code still run as two users" {
+	require_attacks
+	run cat "$GT/plain.out/forge/report.txt"
+	assert_line --partial "through grader/jail"
+	assert_line --partial "Not isolated: no namespaces here"
+	local starter got
+	starter=$(awk -F'\t' '{ print $2 }' "$GT/plain.out/starter/scores.tsv")
+	got=$(awk -F'\t' '{ print $2 }' "$GT/plain.out/forge/scores.tsv")
+	((got <= starter)) || fail "forge scored $got, the starter $starter"
+	run grep -c forged "$GT/plain.out/forge/tap/$L1.tap"
+	assert_output 0
+}
+
 @test "attacks: a neighbour that attacks cannot lower the victim's score" {
 	require_attacks
 	read -r got max < <(score "$GT/attacks.out/victim" "$L1")
@@ -815,11 +834,15 @@ require_attacks() {
 	assert_output ""
 }
 
-# uid_running UID...: does any of these users run a process?
+# uid_running UID...: does any of these users run a process?  (Not a
+# zombie: it is dead, only not reaped yet by whoever inherited it.)
 uid_running() {
 	local uid
 	for uid in "$@"; do
-		grep -qs "^Uid:[[:blank:]]*${uid}[[:blank:]]" /proc/[0-9]*/status &&
+		awk -v uid="$uid" 'FNR == 1 { state = "" }
+			/^State:/ { state = $2 }
+			/^Uid:/ && $2 == uid && state != "Z" { found = 1 }
+			END { exit !found }' /proc/[0-9]*/status 2>/dev/null &&
 			return 0
 	done
 	return 1
