@@ -245,10 +245,13 @@ leash_take() {
 # leash_pids UID: the processes of that user, zombies aside (they are
 # dead already, only not reaped yet).
 leash_pids() {
-	awk -v uid="$1" 'FNR == 1 { state = "" } /^State:/ { state = $2 }
-		/^Uid:/ && $2 == uid && state != "Z" {
-			split(FILENAME, path, "/"); print path[3] }' \
-		/proc/[0-9]*/status 2>/dev/null
+	local file
+	for file in $(grep -ls "^Uid:[[:blank:]]*$1[[:blank:]]" \
+		/proc/[0-9]*/status); do
+		grep -qs '^State:[[:blank:]]*Z' "$file" && continue
+		file=${file#/proc/}
+		echo "${file%/status}"
+	done
 }
 
 # leash_busy UID: does that user run any process?

@@ -816,7 +816,10 @@ require_attacks() {
 		uid_running "$harness" && break
 		sleep 0.05
 	done
-	uid_running "$harness" || fail "the grading never ran its tests"
+	uid_running "$harness" || {
+		kill -TERM "$pid"
+		fail "the grading never ran its tests"
+	}
 	kill -TERM "$pid"
 	for ((i = 0; i < 200; i++)); do	# (bounded: 10 s at most)
 		kill -0 "$pid" 2>/dev/null || break
@@ -837,13 +840,12 @@ require_attacks() {
 # uid_running UID...: does any of these users run a process?  (Not a
 # zombie: it is dead, only not reaped yet by whoever inherited it.)
 uid_running() {
-	local uid
+	local uid file
 	for uid in "$@"; do
-		awk -v uid="$uid" 'FNR == 1 { state = "" }
-			/^State:/ { state = $2 }
-			/^Uid:/ && $2 == uid && state != "Z" { found = 1 }
-			END { exit !found }' /proc/[0-9]*/status 2>/dev/null &&
-			return 0
+		for file in $(grep -ls "^Uid:[[:blank:]]*${uid}[[:blank:]]" \
+			/proc/[0-9]*/status); do
+			grep -qs '^State:[[:blank:]]*Z' "$file" || return 0
+		done
 	done
 	return 1
 }
