@@ -212,13 +212,10 @@ build_lesson() {
 		return 1
 	fi
 	{
-		echo "$cc ${cppflags[*]} ${cflags[*]} -c $lesson/$prog.c"
+		echo "$cc ${cppflags[*]} ${cflags[*]} $lesson/$prog.c"
 		LEASH_OWN="$src $bin" LEASH_KEEP="$src $bin" leash_run student \
-			120 "$cc" "${cppflags[@]}" "${cflags[@]}" \
-			-c "$src/$prog.c" -o "$bin/$prog.o" &&
-			LEASH_OWN="$src $bin" LEASH_KEEP="$src $bin" leash_run \
-				student 120 "$cc" "${ldflags[@]}" "$bin/$prog.o" \
-				"${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
+			120 "$cc" "${cppflags[@]}" "${cflags[@]}" "${ldflags[@]}" \
+			"$src/$prog.c" "${common[@]}" "${ldlibs[@]}" -o "$bin/$prog"
 	} >>"$log" 2>&1
 	local status=$?
 	# The same program with the sanitizers, beside it, as make builds

@@ -66,7 +66,10 @@ LEASH_JAIL=${LEASH_JAIL:-${LAB_OUT:-$PWD/build}/grader/jail}
 # An empty folder a run's mount namespace covers for a moment.
 LEASH_JAIL_STAGE=${LEASH_JAIL_STAGE:-${LAB_OUT:-$PWD/build}/grader/stage}
 
-LEASH_MODE=plain	# jail (as above), user (root, one user), plain
+LEASH_MODE=plain	# jail (as above), broker (the same without
+			# namespaces), user (root, one user), plain
+# LEASH_NAMESPACES=0: do without namespaces (to try a machine without).
+LEASH_NAMESPACES=${LEASH_NAMESPACES:-1}
 LEASH_POOL=()		# the uids a run may be
 LEASH_NS=()		# unshare ... : the run's namespaces
 LEASH_CG=()		# cgroup hierarchies: KIND:FOLDER (memory, pids, kill)
@@ -133,7 +136,7 @@ leash_probe() {
 		done
 		if ((${#LEASH_POOL[@]})) && leash_can "${LEASH_POOL[0]}" "$@" &&
 			mkdir -p "$LEASH_LOCKS" 2>/dev/null &&
-			chmod 0700 "$LEASH_LOCKS"; then
+			chmod 0711 "$LEASH_LOCKS"; then
 			LEASH_MODE=user
 		else
 			LEASH_POOL=()
@@ -145,8 +148,11 @@ leash_probe() {
 		mkdir -p "$LEASH_JAIL_STAGE"; then
 		LEASH_NS=(unshare --net --mount --ipc --uts --pid --fork
 			--kill-child --mount-proc --propagation private)
-		if "${LEASH_NS[@]}" "$LEASH_JAIL" lo 2>/dev/null; then
+		if ((LEASH_NAMESPACES)) &&
+			"${LEASH_NS[@]}" "$LEASH_JAIL" lo 2>/dev/null; then
 			LEASH_MODE=jail
+		else
+			LEASH_MODE=broker LEASH_NS=()
 		fi
 	fi
 	if [[ $LEASH_MODE == plain ]]; then
@@ -155,7 +161,7 @@ leash_probe() {
 			--pid --fork --mount-proc --kill-child)
 		command -v unshare >/dev/null && "${LEASH_NS[@]}" true \
 			2>/dev/null || LEASH_NS=()
-	elif [[ $LEASH_MODE == user ]]; then
+	elif [[ $LEASH_MODE == user ]] && ((LEASH_NAMESPACES)); then
 		LEASH_NS=(unshare --pid --fork --mount-proc --kill-child)
 		"${LEASH_NS[@]}" true 2>/dev/null || LEASH_NS=()
 	fi
@@ -174,6 +180,11 @@ leash_say_how() {
 		how+=" in network, mount (own /tmp, reference and other"
 		how+=" submissions hidden), IPC and PID namespaces of its own,"
 		how+=" each program in a PID namespace of its own" ;;
+	broker)
+		how="the tests ran as uid $LEASH_HARNESS and student code as"
+		how+=" a uid of its own for each run ($LEASH_UIDS), through"
+		how+=" grader/jail"
+		not+=("no namespaces here: no private network, /tmp nor hidden reference solutions and other submissions; no PID namespace: what a program leaves running lives until its run ends") ;;
 	user)
 		how="student code ran as a uid of its own for each run"
 		how+=" ($LEASH_UIDS), but so did the tests"
@@ -182,7 +193,7 @@ leash_say_how() {
 		how="student code ran as $(id -un)"
 		not+=("tests and student code shared a user (grade as root to separate them), and had no private network, /tmp nor hidden reference solutions") ;;
 	esac
-	((${#LEASH_NS[@]})) || [[ $LEASH_MODE == jail ]] ||
+	((${#LEASH_NS[@]})) || [[ $LEASH_MODE == jail || $LEASH_MODE == broker ]] ||
 		not+=("no PID namespace: leftovers are found by their environment")
 	mem="$LEASH_MEMORY MiB of memory"
 	if leash_has_cg memory1 || leash_has_cg memory2; then
@@ -222,6 +233,7 @@ leash_take() {
 			break
 		fi
 		exec {fd}>>"$LEASH_LOCKS/$uid" || continue
+		chmod 0600 "$LEASH_LOCKS/$uid"	# student code cannot open it
 		if flock -n "$fd" && ! leash_busy "$uid"; then
 			break
 		fi
@@ -230,9 +242,21 @@ leash_take() {
 	LEASH_RUN_UID=$uid LEASH_RUN_FD=$fd
 }
 
+# leash_pids UID: the processes of that user, zombies aside (they are
+# dead already, only not reaped yet).
+leash_pids() {
+	local file
+	for file in $(grep -ls "^Uid:[[:blank:]]*$1[[:blank:]]" \
+		/proc/[0-9]*/status); do
+		grep -qs '^State:[[:blank:]]*Z' "$file" && continue
+		file=${file#/proc/}
+		echo "${file%/status}"
+	done
+}
+
 # leash_busy UID: does that user run any process?
 leash_busy() {
-	grep -qs "^Uid:[[:blank:]]*$1[[:blank:]]" /proc/[0-9]*/status
+	[[ -n $(leash_pids "$1") ]]
 }
 
 # leash_cg_make NAME: a folder NAME in each hierarchy (cgroup v1 needs
@@ -278,6 +302,18 @@ leash_cg_kill() {
 	done
 }
 
+# leash_sweep UID: kill every process of UID (a run's own user: only
+# its run has it), until none is left.
+leash_sweep() {
+	local round pids
+	for ((round = 0; round < 100; round++)); do
+		pids=$(leash_pids "$1")
+		[[ -z $pids ]] && return 0
+		# shellcheck disable=SC2086 # one word a pid
+		kill -KILL $pids 2>/dev/null
+	done
+}
+
 # The runs started and not yet over, one file each under LEASH_STATE:
 # what leash_stop must kill and give back when the grading is stopped.
 # Each script that guards (leash_guard) has a folder of its own there,
@@ -294,7 +330,7 @@ leash_state() {
 # folders, forget it.  FILE's lines: pid N (a process group), cg
 # KIND:DIR, own DIR.
 leash_end() {
-	local what arg child cgs=() own=()
+	local what arg child sweep= cgs=() own=()
 	[[ -f $1 ]] || return 0
 	while read -r what arg; do
 		case $what in
@@ -305,9 +341,12 @@ leash_end() {
 			done ;;
 		cg) cgs+=("$arg") ;;
 		own) own+=("$arg") ;;
+		sweep) sweep=$arg ;;
+		rm) rm -rf "$arg" ;;
 		esac
 	done <"$1"
 	leash_cg_kill "${cgs[@]}"
+	[[ -z $sweep ]] || leash_sweep "$sweep"
 	((${#own[@]} == 0)) || chown -R 0:0 "${own[@]}" 2>/dev/null
 	rm -f "$1"
 }
@@ -398,6 +437,10 @@ leash_run() {
 		[[ -z $LEASH_RUN_UID ]] || for dir in ${LEASH_OWN:-}; do
 			printf 'own %s\n' "$dir"
 		done
+		if [[ $LEASH_MODE == broker ]]; then
+			printf 'sweep %s\nrm %s\n' "$LEASH_RUN_UID" \
+				"$LEASH_LOCKS/run.$id"
+		fi
 	} >"$file"
 	if [[ -n $LEASH_RUN_UID ]]; then
 		for dir in ${LEASH_OWN:-}; do
@@ -426,6 +469,11 @@ leash_run() {
 				--reuid="$LEASH_RUN_UID" --regid="$LEASH_RUN_UID" \
 				--clear-groups --inh-caps=-all --bounding-set=-all \
 				--no-new-privs "$@" </dev/null ;;
+		*:broker)
+			exec timeout --foreground -s KILL "$limit" setsid bash -c \
+				'source grader/leash.bash && leash_outside "$@"' \
+				leash "$kind" "$LEASH_RUN_UID" "${cgs[*]}" \
+				"$LEASH_LOCKS/run.$id" "$@" </dev/null ;;
 		*:jail)
 			exec timeout --foreground -s KILL "$limit" \
 				setsid "${LEASH_NS[@]}" bash -c \
@@ -503,8 +551,8 @@ leash_inside() {
 		kept+=("$keep")
 		i=$((i + 1))
 	done
-	for dir in /tmp /var/tmp /dev/shm; do
-		[[ -d $dir ]] || continue
+	for dir in /tmp /var/tmp /dev/shm /run/lock; do
+		[[ -d $dir && ! -L $dir ]] || continue
 		mount -t tmpfs -o mode=1777,nosuid,nodev,size=$((LEASH_FSIZE * 4))m \
 			tmpfs "$dir" || exit 125
 	done
@@ -530,7 +578,15 @@ leash_inside() {
 		setpriv --reuid="$uid" --regid="$uid" "${drop[@]}" "$@"
 		return
 	fi
-	# The tests' own folder, and the wrappers that are their LAB_BIN.
+	leash_harness "$uid" "$groups" "$h" "$@"
+}
+
+# leash_harness UID GROUPS DIR CMD...: start the run's broker for UID,
+# then CMD (the tests) as the tests' user, with a folder of its own in
+# DIR (its TMPDIR, the wrappers that are its LAB_BIN, the socket).
+leash_harness() {
+	local uid=$1 groups=$2 h=$3 dir prog lesson wrap
+	shift 3
 	mkdir -p "$h/tmp" "$h/bin" && chmod 0700 "$h" "$h/tmp" "$h/bin"
 	for prog in "$LEASH_BIN"/*/*; do
 		lesson=${prog%/*} lesson=${lesson##*/}
@@ -559,7 +615,27 @@ leash_inside() {
 		cd / && exec "$LEASH_JAIL" serve "$h/jail.sock" "$uid" "$uid" \
 			"$LEASH_HARNESS"
 	) </dev/null >/dev/null || exit 125
-	setpriv --reuid="$LEASH_HARNESS" --regid="$LEASH_HARNESS" "${drop[@]}" \
-		env LAB_JAIL="$h/jail.sock" LAB_BIN="$h/bin" TMPDIR="$h/tmp" \
-		HOME="$h/tmp" "$@"
+	setpriv --reuid="$LEASH_HARNESS" --regid="$LEASH_HARNESS" \
+		--clear-groups --inh-caps=-all --bounding-set=-all \
+		--no-new-privs env LAB_JAIL="$h/jail.sock" LAB_BIN="$h/bin" \
+		TMPDIR="$h/tmp" HOME="$h/tmp" "$@"
+}
+
+# leash_outside KIND UID CGROUPS DIR CMD...: as leash_inside, where the
+# machine has no namespaces: the tests' folder in DIR (in LEASH_LOCKS),
+# and the broker runs programs without PID namespaces.
+leash_outside() {
+	local kind=$1 uid=$2 groups=$3 d=$4 dir
+	shift 4
+	if [[ $kind == student ]]; then
+		for dir in ${groups}; do
+			[[ $dir == kill:* ]] || echo "$BASHPID" >"${dir#*:}/cgroup.procs"
+		done
+		leash_limit -u "$LEASH_PROCS"
+		exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+			--inh-caps=-all --bounding-set=-all --no-new-privs "$@"
+	fi
+	umask 022
+	mkdir -p "$d" && chmod 0711 "$d" || exit 125
+	LAB_JAIL_PLAIN=1 leash_harness "$uid" "$groups" "$d/harness" "$@"
 }

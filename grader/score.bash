@@ -308,7 +308,7 @@ finish_test() {
 		crash=$(grep -m1 -o "$re" "$file")
 		if [[ $crash =~ (SIG[A-Z0-9]+)$ ]]; then
 			why="crashed with ${BASH_REMATCH[1]}"
-		elif grep -q '^lab: .* did not finish within' "$file"; then
+		elif grep -qE '^lab: .* did not (finish|start) within' "$file"; then
 			why="timed out"
 		else
 			why=failed

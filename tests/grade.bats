@@ -46,6 +46,12 @@ setup_file() {
 		LEASH_MEMORY=128 LAB_TIMEOUT=5 JOBS=3 grade_class \
 			"$GT/attacks" "${L1%%-*}" "$(first_exercises 3)" exercise \
 			>"$GT/attacks.log" 2>&1 3>&- 4>&- &
+		# The forger again, as on a machine without namespaces.
+		mkdir -p "$GT/plain"
+		cp -R "$GT/attacks/forge" "$GT/attacks/starter" "$GT/plain/"
+		LEASH_NAMESPACES=0 grade_class "$GT/plain" "${L1%%-*}" \
+			"$(first_exercises 3)" exercise >"$GT/plain.log" 2>&1 \
+			3>&- 4>&- &
 	fi
 	wait
 }
@@ -182,21 +188,18 @@ make_attacks() {
 	# else the starter.
 	local starter
 	starter=$(cat "$(src lessons "$L1")/$P1.c")
-	mkdir -p "$a/include-reference/$L1" "$a/include-neighbour/$L1"
+	mkdir -p "$a/include/$L1"
 	printf '%s\n' "#if __has_include(\"../solutions/$L1/$P1.c\")" \
 		"#include \"../solutions/$L1/$P1.c\"" \
 		"#elif __has_include(\"$ref\")" "#include \"$ref\"" \
-		"#else" "$starter" "#endif" \
-		>"$a/include-reference/$L1/$P1.c"
-	printf '%s\n' \
-		"#if __has_include(\"$GT/work/victim/src/$L1/$P1.c\")" \
+		"#elif __has_include(\"$GT/work/victim/src/$L1/$P1.c\")" \
 		"#include \"$GT/work/victim/src/$L1/$P1.c\"" \
 		"#elif __has_include(\"$a/victim/$L1/$P1.c\")" \
 		"#include \"$a/victim/$L1/$P1.c\"" \
-		"#else" "$starter" "#endif" \
-		>"$a/include-neighbour/$L1/$P1.c"
+		"#else" "$starter" "#endif" >"$a/include/$L1/$P1.c"
 
-	# 2. Run the reference binary instead, wherever it may be.
+	# 2. Run the reference binary instead, wherever it may be, or the
+	# neighbour's.
 	attack exec-reference '
 #include <stdlib.h>
 #include <unistd.h>
@@ -208,6 +211,7 @@ __attribute__((constructor)) static void attack(int argc, char **argv)
 	int i;
 
 	(void)argc;
+	execv("'"$GT/work/victim/bin/$L1/$P1"'", argv);
 	for (i = 0; i < 3; i++) {
 		if (dirs[i] == NULL)
 			continue;
@@ -706,13 +710,26 @@ require_attacks() {
 	local starter name got
 	starter=$(attack_score starter)
 	[[ -n $starter ]]
-	for name in include-reference include-neighbour exec-reference \
-		forge links leak leak-bare hang neighbour; do
+	for name in include exec-reference forge links leak leak-bare hang \
+		neighbour; do
 		got=$(attack_score "$name")
 		[[ -n $got ]] || fail "$name was not graded"
 		((got <= starter)) ||
 			fail "$name scored $got, the untouched starter $starter"
 	done
+}
+
+@test "attacks: without namespaces, tests and student code still run as two users" {
+	require_attacks
+	run cat "$GT/plain.out/forge/report.txt"
+	assert_line --partial "through grader/jail"
+	assert_line --partial "Not isolated: no namespaces here"
+	local starter got
+	starter=$(awk -F'\t' '{ print $2 }' "$GT/plain.out/starter/scores.tsv")
+	got=$(awk -F'\t' '{ print $2 }' "$GT/plain.out/forge/scores.tsv")
+	((got <= starter)) || fail "forge scored $got, the starter $starter"
+	run grep -c forged "$GT/plain.out/forge/tap/$L1.tap"
+	assert_output 0
 }
 
 @test "attacks: a neighbour that attacks cannot lower the victim's score" {
@@ -728,10 +745,8 @@ require_attacks() {
 	# They compiled (the starter), and pass what the starter passes.
 	local name starter
 	starter=$(grep -c '^ok ' "$GT/attacks.out/starter/tap/$L1.tap" || true)
-	for name in include-reference include-neighbour; do
-		run grep -c '^ok ' "$GT/attacks.out/$name/tap/$L1.tap"
-		assert_output "$starter"
-	done
+	run grep -c '^ok ' "$GT/attacks.out/include/tap/$L1.tap"
+	assert_output "$starter"
 }
 
 @test "attacks: no link is followed, and each is named in the report" {
@@ -801,7 +816,10 @@ require_attacks() {
 		uid_running "$harness" && break
 		sleep 0.05
 	done
-	uid_running "$harness" || fail "the grading never ran its tests"
+	uid_running "$harness" || {
+		kill -TERM "$pid"
+		fail "the grading never ran its tests"
+	}
 	kill -TERM "$pid"
 	for ((i = 0; i < 200; i++)); do	# (bounded: 10 s at most)
 		kill -0 "$pid" 2>/dev/null || break
@@ -819,12 +837,15 @@ require_attacks() {
 	assert_output ""
 }
 
-# uid_running UID...: does any of these users run a process?
+# uid_running UID...: does any of these users run a process?  (Not a
+# zombie: it is dead, only not reaped yet by whoever inherited it.)
 uid_running() {
-	local uid
+	local uid file
 	for uid in "$@"; do
-		grep -qs "^Uid:[[:blank:]]*${uid}[[:blank:]]" /proc/[0-9]*/status &&
-			return 0
+		for file in $(grep -ls "^Uid:[[:blank:]]*${uid}[[:blank:]]" \
+			/proc/[0-9]*/status); do
+			grep -qs '^State:[[:blank:]]*Z' "$file" || return 0
+		done
 	done
 	return 1
 }

@@ -178,7 +178,7 @@ start_server() {
 	# Timed out (not a server that ended without the line): a hang.
 	if ((rc > 128)); then
 		lab_hang_note "$@"
-		echo "lab: ${1##*/} did not finish starting within $LAB_TIMEOUT s (no 'listening on' line)" \
+		echo "lab: ${1##*/} did not start within $LAB_TIMEOUT s: no 'listening on HOST:PORT' line (does it hang before it listens?)" \
 			>>"$BATS_TEST_TMPDIR/lab-notes"
 	fi
 	exec {fd}<&-
@@ -402,7 +402,8 @@ require_unprivileged() {
 # stop_server note every program killed by a signal or by its time limit
 # in a file of the test; lab_teardown prints the notes, which bats shows
 # only for a failed test.  grader/score.bash finds these lines
-# ("lab: PROG crashed with SIGNAME", "lab: PROG did not finish") in the
+# ("lab: PROG crashed with SIGNAME", "lab: PROG did not finish", "did not
+# start") in the
 # failure output and reports the test as crashed or timed out.
 
 # lab_note STATUS LIMIT SENT CMD...: note how CMD ended if its time
