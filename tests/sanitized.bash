@@ -45,7 +45,8 @@ sanitized() {
 	[[ ${1:-} != -- ]] || shift
 	SAN_OUT=$BATS_TEST_TMPDIR/sanitized.out
 	SAN_ERR=$BATS_TEST_TMPDIR/sanitized.err
-	SAN_STATUS=0
+	SAN_STATUS=0	# for the caller
+	export SAN_STATUS
 	# The options replace any the environment has (make SANITIZE=1 sends
 	# reports to files): here they go to stderr, which we read.
 	# exitcode 86: a report, told apart from the program's own 1 or 2.
@@ -72,7 +73,7 @@ san_check() {
 
 # san_explain FILE WHAT: a report in words, then the report itself.
 san_explain() {
-	local file=$1 what=$2 src=${PROG##*/}.c kind size= where= frame line
+	local file=$1 what=$2 src=${PROG##*/}.c kind size='' where='' frame line
 	kind=$(sed -n 's/^==[0-9]*==ERROR: [A-Za-z]*Sanitizer: \([A-Za-z-]*\).*/\1/p' \
 		"$file" | head -n 1)
 	# The first frame in the lesson's own source: the student's line.
