@@ -12,6 +12,8 @@ setup_file() {
 
 setup() {
 	load helper
+	load shortio
+	load sanitized
 	lab_setup 04-server server
 	CLIENT=$(solution 03-client client)
 }
@@ -350,19 +352,13 @@ bash_echo() {
 	assert_equal "$SERVER_STATUS" 0
 }
 
-# The server's own process in the last server's process group (start_server
-# makes one per server): its pid, by its name, read from /proc.
-server_process() {
-	local stat line rest
+# server_pid: the server process itself (start_server's SERVER_PID is
+# the timeout(1) that runs it, its parent).
+server_pid() {
+	local stat pid
 	for stat in /proc/[0-9]*/stat; do
-		read -r line <"$stat" 2>/dev/null || continue
-		[[ $line == *" ($1) "* ]] || continue
-		rest=${line##*) }	# state ppid pgrp ...
-		read -r _ _ rest _ <<<"$rest"
-		if [[ $rest == "$SERVER_PID" ]]; then
-			printf '%s\n' "${stat//[!0-9]/}"
-			return 0
-		fi
+		read -r pid _ _ ppid _ 2>/dev/null <"$stat" || continue
+		[[ $ppid == "$SERVER_PID" ]] && { echo "$pid"; return 0; }
 	done
 	return 1
 }
@@ -404,7 +400,7 @@ wait_for_stderr() {
 		>"$BATS_TEST_TMPDIR/client.out" 2>&1 &
 	client=$!
 	wait_for_stderr "server: accept: Too many open files (retrying every 100 ms)"
-	pid=$(server_process "$(basename "$PROG")")
+	pid=$(server_pid) || fail "cannot find the server's process"
 	prlimit --pid "$pid" --nofile=64:
 	wait "$client"
 	run cat "$BATS_TEST_TMPDIR/client.out"
@@ -413,4 +409,116 @@ wait_for_stderr() {
 	assert_equal "$SERVER_STATUS" 0
 	run tail -n 1 "$SERVER_OUT"
 	assert_output "stopped by SIGTERM: 1 client served, 6 bytes echoed"
+}
+
+# cpu_ticks PID: the CPU time PID has used, user and system, in clock
+# ticks (fields 14 and 15 of /proc/PID/stat, after the name).
+cpu_ticks() {
+	local stat
+	stat=$(<"/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+
+# bats test_tags=exercise
+@test "short sends (the shim: 1 to 3 bytes a send): every byte still comes back" {
+	start_server env LD_PRELOAD="$SHORTIO_LIB" SHORTIO_MAX=3 \
+		ASAN_OPTIONS=verify_asan_link_order=0 "$PROG" --port 0
+	all_bytes "$BATS_TEST_TMPDIR/in"
+	bash_echo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+	stop_server
+	run cat "$SERVER_OUT"
+	assert_line --regexp '^127\.0\.0\.1:[0-9]+ done: 1024 bytes echoed$'
+}
+
+# bats test_tags=exercise
+@test "a client gone before its echo (its FIN, then a reset): a warning, never SIGPIPE" {
+	local fd port hex
+	start_lab_server
+	# Client A keeps the server busy, so the next client waits in the
+	# accept queue ...
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	printf 'A' >&"$fd"
+	run bounded head -c 1 <&"$fd"
+	assert_output A
+	# ... where it sends 3 bytes, then a FIN, then a RST (the peer's
+	# fin-rst mode): the server will recv() the 3 bytes from a connection
+	# already dead, and its send() gets EPIPE, with SIGPIPE unless
+	# MSG_NOSIGNAL.  The same order every time.
+	run "$PEER" --port "$SERVER_PORT" fin-rst 3
+	assert_success
+	port=${output##*:}
+	# The reset has reached the server's end once its kernel has dropped
+	# the connection from its table.
+	hex=$(printf '%04X' "$port")
+	for _ in {1..500}; do
+		grep -q "^ *[0-9]*: [0-9A-F]*:$(printf '%04X' "$SERVER_PORT") [0-9A-F]*:$hex " \
+			/proc/net/tcp || break
+	done
+	exec {fd}<&-	# A leaves; the server takes the dead one
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" "still there?"
+	assert_success
+	assert_line --regexp '^received 12 bytes .*: still there\?$'
+	stop_server
+	assert_equal "$SERVER_STATUS" 0
+	run cat "$SERVER_ERR"
+	assert_output "server: 127.0.0.1:$port: send: Broken pipe"
+	# What it counts: the bytes sent back in full; none were.
+	run cat "$SERVER_OUT"
+	assert_line "127.0.0.1:$port done: 0 bytes echoed"
+}
+
+# bats test_tags=exercise
+@test "waiting for room to send: no CPU burnt (poll, not a busy loop), and SIGTERM still stops it" {
+	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
+	local pid before after used flood LAB_SERVER_TIMEOUT=8
+	start_lab_server
+	pid=$(server_pid) || fail "cannot find the server's process"
+	# A client with a small receive buffer sends 4 MB and reads none of
+	# the echo: once the server's send buffer is full too (some 100 kB
+	# of work), the server can only wait for room.
+	"$PEER" --port "$SERVER_PORT" --life 8 flood 4000000 \
+		>"$BATS_TEST_TMPDIR/flood" 3>&- 4>&- &
+	flood=$!
+	before=$(cpu_ticks "$pid") || fail "the server is gone"
+	# The measurement itself: 1.5 s of the server's life, and the CPU
+	# time it used in them.  Waiting in pselect() uses none; a loop that
+	# retries send() at once uses all the CPU it gets (even on a busy
+	# machine, a good share).  The margin: 15% of the time.
+	sleep 1.5
+	after=$(cpu_ticks "$pid") || fail "the server died while its client would not read"
+	used=$(((after - before) * 1000 / $(getconf CLK_TCK)))
+	((used < 225)) ||
+		fail "the server used $used ms of CPU in 1.5 s while it could only wait for its client to read: a busy loop? wait with wait_ready(fd, 1) before each send()"
+	stop_server
+	kill "$flood" 2>/dev/null
+	wait "$flood" 2>/dev/null || true
+	assert_equal "$SERVER_STATUS" 0
+	run tail -n 1 "$SERVER_OUT"
+	assert_output --regexp '^stopped by SIGTERM: 1 client served, [0-9]+ bytes echoed$'
+	# The client never went away: nothing to warn about.
+	run cat "$SERVER_ERR"
+	assert_output ""
+}
+
+# bats test_tags=exercise
+@test "echo under AddressSanitizer, UBSan and LeakSanitizer: no overrun, no leak" {
+	require_sanitized
+	local fd
+	start_server "${SAN_RUN[@]}" bash -c \
+		'ulimit -S -v unlimited 2>/dev/null; exec "$@"' sanitized \
+		"$SAN_PROG" --port 0
+	all_bytes "$BATS_TEST_TMPDIR/in"
+	bash_echo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT" "$(head -c 5000 /dev/zero | tr '\0' y)"
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+	printf 'abc' >&"$fd"
+	bounded dd bs=1 count=1 status=none <&"$fd" >/dev/null
+	exec {fd}<&-
+	run "$CLIENT" 127.0.0.1 "$SERVER_PORT"
+	stop_server
+	san_check "$SERVER_ERR" "server --port 0, and four clients"
 }

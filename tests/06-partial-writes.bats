@@ -13,6 +13,7 @@ setup_file() {
 setup() {
 	load helper
 	load shortio
+	load sanitized
 	lab_setup 06-partial-writes writer
 }
 
@@ -159,4 +160,26 @@ all_arrived() {
 	run shortio SHORTIO_MAX=3 "$PROG" ::1 "$SERVER_PORT" "$BYTES"
 	all_arrived || fail "exit $status: $output"
 	assert_line --regexp "^sent $BYTES bytes to \[::1\]:$SERVER_PORT "
+}
+
+# bats test_tags=exercise
+@test "a receiver that sends its FIN, then a reset: EPIPE, a clear error, exit 1, never SIGPIPE" {
+	# The peer's fin-reset mode: the FIN comes first, then (once our
+	# first bytes are in) the RST, so the send() after it fails with
+	# EPIPE every time, which raises SIGPIPE without MSG_NOSIGNAL.
+	start_server "$PEER" fin-reset
+	run --separate-stderr writer 127.0.0.1 "$SERVER_PORT" 20000000
+	assert_failure 1	# 141 would be death by SIGPIPE
+	assert_equal "$stderr" "writer: send 127.0.0.1:$SERVER_PORT: Broken pipe (the receiver closed the connection before reading everything)"
+}
+
+# bats test_tags=exercise
+@test "send_all under AddressSanitizer, UBSan and LeakSanitizer: nothing read past the buffer" {
+	require_sanitized
+	sanitized
+	start_receiver
+	sanitized LD_PRELOAD="$SHORTIO_LIB" SHORTIO_MAX=7 SHORTIO_EINTR=20 -- \
+		127.0.0.1 "$SERVER_PORT" "$BYTES"
+	start_server "$PEER" fin-reset
+	sanitized 127.0.0.1 "$SERVER_PORT" 20000000
 }

@@ -45,25 +45,35 @@ sanitized() {
 	[[ ${1:-} != -- ]] || shift
 	SAN_OUT=$BATS_TEST_TMPDIR/sanitized.out
 	SAN_ERR=$BATS_TEST_TMPDIR/sanitized.err
-	SAN_STATUS=0
+	SAN_STATUS=0	# for the caller
+	export SAN_STATUS
 	# The options replace any the environment has (make SANITIZE=1 sends
 	# reports to files): here they go to stderr, which we read.
 	# exitcode 86: a report, told apart from the program's own 1 or 2.
-	bounded env \
-		ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=86:verify_asan_link_order=0:detect_stack_use_after_return=1 \
-		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86 \
-		LSAN_OPTIONS=exitcode=86 \
-		"${env[@]}" bash -c 'ulimit -S -v unlimited 2>/dev/null; exec "$@"' \
-		sanitized "$SAN_PROG" "$@" >"$SAN_OUT" 2>"$SAN_ERR" ||
-		SAN_STATUS=$?
+	bounded "${SAN_RUN[@]}" "${env[@]}" bash -c \
+		'ulimit -S -v unlimited 2>/dev/null; exec "$@"' sanitized \
+		"$SAN_PROG" "$@" >"$SAN_OUT" 2>"$SAN_ERR" || SAN_STATUS=$?
+	san_check "$SAN_ERR" "${PROG##*/} $*"
+}
+
+# The environment of a sanitized run (start_server "${SAN_RUN[@]}" ...
+# for a server; then san_check "$SERVER_ERR" WHAT once it stopped).
+SAN_RUN=(env
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=86:verify_asan_link_order=0:detect_stack_use_after_return=1
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
+	LSAN_OPTIONS=exitcode=86)
+
+# san_check FILE WHAT: fail, explaining, if FILE (a sanitized program's
+# stderr) holds a sanitizer's report.
+san_check() {
 	grep -qE '^==[0-9]+==ERROR: |runtime error: |^SUMMARY: (Address|Leak|UndefinedBehavior)Sanitizer' \
-		"$SAN_ERR" || return 0
-	fail "$(san_explain "$SAN_ERR" "${PROG##*/} $*")"
+		"$1" || return 0
+	fail "$(san_explain "$1" "$2")"
 }
 
 # san_explain FILE WHAT: a report in words, then the report itself.
 san_explain() {
-	local file=$1 what=$2 src=${PROG##*/}.c kind size= where= frame line
+	local file=$1 what=$2 src=${PROG##*/}.c kind size='' where='' frame line
 	kind=$(sed -n 's/^==[0-9]*==ERROR: [A-Za-z]*Sanitizer: \([A-Za-z-]*\).*/\1/p' \
 		"$file" | head -n 1)
 	# The first frame in the lesson's own source: the student's line.

@@ -33,6 +33,31 @@
  *              its end, then confirm it ("ok N"), or first send N bytes
  *              nobody asked for, or never confirm, reset, close
  *              without a word, confirm a wrong count; one line each
+ *   more N     echo the first N bytes, then send N bytes more ("z"):
+ *              a client that asked for N gets more than it asked for if
+ *              it asks for more; then drain, as short does
+ *   cut N      echo the first N bytes, then close with a reset (RST,
+ *              SO_LINGER 0) instead of a FIN: the client's next recv()
+ *              fails with ECONNRESET
+ *   fin-reset  accept, send a FIN at once (shutdown SHUT_WR), wait for
+ *              the client's first bytes, then close with a reset: the
+ *              client gets the FIN first and the RST second, every time,
+ *              so its next send() fails with EPIPE (and raises SIGPIPE
+ *              unless MSG_NOSIGNAL), never ECONNRESET
+ *
+ * and one mode that is a client, not a server:
+ *
+ *   fin-rst N  connect to HOST:PORT (--port is needed), send N bytes
+ *              ("x"), shutdown(SHUT_WR) (a FIN), then close with a reset
+ *              (RST); print "sent N bytes, FIN, RST from HOST:PORT" (our
+ *              end) and exit.  To a server that has not yet accepted us,
+ *              the connection arrives dead, in that order: its recv()
+ *              gets the N bytes, and its send() EPIPE (and SIGPIPE, but
+ *              with MSG_NOSIGNAL), every time
+ *   flood N    connect to HOST:PORT with a small receive buffer
+ *              (SO_RCVBUF 4096, set before connect), say "flooding from
+ *              HOST:PORT", send N bytes and never read: an echo server
+ *              soon has no room to send, and must wait (until --life)
  *
  * It exits by itself after --life seconds (default 60), so a test that
  * forgets it cannot leave it running for long.
@@ -57,7 +82,9 @@ static void usage(FILE *to)
 		"usage: peer [--host HOST] [--port PORT] [--life SECONDS] MODE [ARG]\n"
 		"modes: hold | echo | close | short N | check | refuse | connect\n"
 		"       requests | confirm | extra N | stall | reset | hangup"
-		" | miscount\n");
+		" | miscount\n"
+		"       more N | cut N | fin-reset\n"
+		"       fin-rst N | flood N (clients of --host and --port)\n");
 }
 
 /*
@@ -97,6 +124,24 @@ static void echo_all(int fd)
 			break;
 		}
 		if (sock_send_all(fd, buf, (size_t)n) == -1)
+			break;
+	}
+}
+
+/* Echo at most limit bytes (fewer if the client closes first). */
+static void echo_short_no_fin(int fd, size_t limit)
+{
+	char buf[4096];
+	size_t want;
+	ssize_t got;
+
+	while (limit > 0) {
+		want = limit < sizeof buf ? limit : sizeof buf;
+		got = sock_recv_all(fd, buf, want);
+		if (got <= 0 || sock_send_all(fd, buf, (size_t)got) == -1)
+			break;
+		limit -= (size_t)got;
+		if ((size_t)got < want)
 			break;
 	}
 }
@@ -207,6 +252,111 @@ static void send_stdin(int fd)
 	}
 }
 
+/* Echo the first limit bytes, then as many more of our own, then drain. */
+static void echo_more(int fd, size_t limit)
+{
+	char buf[4096];
+	size_t chunk;
+
+	echo_short_no_fin(fd, limit);
+	memset(buf, 'z', sizeof buf);
+	for (; limit > 0; limit -= chunk) {
+		chunk = limit < sizeof buf ? limit : sizeof buf;
+		if (sock_send_all(fd, buf, chunk) == -1)
+			return;
+	}
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, buf, sizeof buf, 0) > 0)
+		;
+}
+
+/* Close with a reset (RST) instead of a FIN: SO_LINGER on, 0 seconds. */
+static void close_reset(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+}
+
+/* Echo at most limit bytes, then reset the connection. */
+static void echo_reset(int fd, size_t limit)
+{
+	echo_short_no_fin(fd, limit);
+	close_reset(fd);
+}
+
+/* A FIN at once, then, once the client has sent something, a RST. */
+static void fin_reset(int fd)
+{
+	char c;
+
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, &c, 1, 0) == -1 && errno == EINTR)
+		;
+	close_reset(fd);
+}
+
+/* The fin-rst client: N bytes, a FIN, then a RST. */
+static int fin_rst(const char *host, const char *port, size_t n)
+{
+	char buf[4096], where[SOCK_ADDRSTRLEN];
+	size_t chunk, left;
+	int fd, gai_err;
+
+	fd = sock_connect(host, port, 10000, &gai_err);
+	if (fd == -1 && gai_err != 0)
+		die("%s: %s", host, gai_strerror(gai_err));
+	if (fd == -1)
+		die("connect %s:%s:", host, port);
+	memset(buf, 'x', sizeof buf);
+	for (left = n; left > 0; left -= chunk) {
+		chunk = left < sizeof buf ? left : sizeof buf;
+		if (sock_send_all(fd, buf, chunk) == -1)
+			die("send:");
+	}
+	if (shutdown(fd, SHUT_WR) == -1)
+		die("shutdown:");
+	if (sock_local_str(fd, where, sizeof where) == NULL)
+		die("getsockname:");
+	close_reset(fd);
+	printf("sent %zu bytes, FIN, RST from %s\n", n, where);
+	return 0;
+}
+
+/* The flood client: a small receive buffer, N bytes sent, none read. */
+static int flood(const char *host, const char *port, size_t n)
+{
+	struct addrinfo hints, *ai;
+	char buf[4096], where[SOCK_ADDRSTRLEN];
+	size_t chunk, left;
+	int fd, err, size = 4096;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err != 0)
+		die("%s: %s", host, gai_strerror(err));
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+				   sizeof size) == -1
+	    || connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		die("connect %s:%s:", host, port);
+	freeaddrinfo(ai);
+	if (sock_local_str(fd, where, sizeof where) == NULL)
+		die("getsockname:");
+	printf("flooding from %s\n", where);
+	fflush(stdout);
+	memset(buf, 'y', sizeof buf);
+	for (left = n; left > 0; left -= chunk) {
+		chunk = left < sizeof buf ? left : sizeof buf;
+		if (sock_send_all(fd, buf, chunk) == -1)
+			die("send:");
+	}
+	for (;;)
+		pause();
+}
+
 static unsigned long parse_count(const char *text)
 {
 	unsigned long n;
@@ -251,9 +401,12 @@ int main(int argc, char **argv)
 	if (mode == NULL)
 		die_usage("no mode given (hold, echo, close, short N, check, refuse,"
 			  " connect, requests, confirm, extra N, stall, reset,"
-			  " hangup, miscount)");
+			  " hangup, miscount, more N, cut N, fin-reset, fin-rst N,"
+			  " flood N)");
 	confirming = confirm_mode(mode, &how) == 0;
-	if (strcmp(mode, "short") == 0 || how == CONFIRM_EXTRA) {
+	if (strcmp(mode, "short") == 0 || how == CONFIRM_EXTRA
+	    || strcmp(mode, "cut") == 0 || strcmp(mode, "more") == 0
+	    || strcmp(mode, "fin-rst") == 0 || strcmp(mode, "flood") == 0) {
 		if (arg == NULL)
 			die_usage("%s needs a byte count", mode);
 		limit = parse_count(arg);
@@ -263,8 +416,13 @@ int main(int argc, char **argv)
 	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
 	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0
 	    && strcmp(mode, "connect") != 0 && strcmp(mode, "requests") != 0
-	    && !confirming)
+	    && strcmp(mode, "cut") != 0 && strcmp(mode, "fin-rst") != 0
+	    && strcmp(mode, "flood") != 0 && strcmp(mode, "more") != 0
+	    && strcmp(mode, "fin-reset") != 0 && !confirming)
 		die_usage("unknown mode '%s'", mode);
+	if ((strcmp(mode, "fin-rst") == 0 || strcmp(mode, "flood") == 0)
+	    && strcmp(port, "0") == 0)
+		die_usage("%s needs --port", mode);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
 	if (strcmp(mode, "connect") == 0) {
@@ -277,6 +435,10 @@ int main(int argc, char **argv)
 		close(fd);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
+	if (strcmp(mode, "fin-rst") == 0)
+		return fin_rst(host, port, limit);
+	if (strcmp(mode, "flood") == 0)
+		return flood(host, port, limit);
 	if (strcmp(mode, "refuse") == 0) {
 		lfd = bind_only(host, port, &gai_err);
 		if (lfd == -1 && gai_err != 0)
@@ -320,11 +482,18 @@ int main(int argc, char **argv)
 			check(fd);
 		else if (strcmp(mode, "requests") == 0)
 			requests(fd);
+		else if (strcmp(mode, "more") == 0)
+			echo_more(fd, limit);
 		if (confirming) {
 			confirm_serve(fd, how, limit, said, sizeof said);
 			printf("%s\n", said);
 			fflush(stdout);
 		}
-		close(fd);
+		if (strcmp(mode, "cut") == 0)
+			echo_reset(fd, limit);	/* it closes fd */
+		else if (strcmp(mode, "fin-reset") == 0)
+			fin_reset(fd);		/* it closes fd */
+		else
+			close(fd);
 	}
 }
