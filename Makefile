@@ -57,7 +57,8 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/verdict.bats
+EXTRA_TESTS := tests/shortio.bats tests/shims.bats tests/grade.bats \
+	tests/verdict.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
