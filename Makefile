@@ -58,8 +58,8 @@ LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
 # Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/grade.bats tests/twins.bats \
-	tests/student.bats tests/verdict.bats tests/readme.bats
+EXTRA_TESTS := tests/shortio.bats tests/shims.bats tests/grade.bats \
+	tests/twins.bats tests/student.bats tests/verdict.bats tests/readme.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -134,6 +134,10 @@ $(OUT)/%-san: %.c $(LIBS)
 # most N bytes per socket call (and a report of what it did at exit).
 SHORTIO_SO := $(OUT)/tools/shortio.so
 all: $(SHORTIO_SO)
+$(SHORTIO_SO): tools/shortio.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
+		$(LDFLAGS) $< -ldl -o $@
 ## make lesson-NN SHORTIO=N  run it under the short-I/O shim: N bytes at most per socket call
 ifneq ($(SHORTIO),)
 SHORTIO_DEP := $(SHORTIO_SO)
@@ -146,15 +150,12 @@ endif
 # The name interposer (tools/names.c), a preload library too: it answers
 # getaddrinfo() for the names a test gives it
 # (NAMES='lab-both=127.0.0.2,127.0.0.1'), so that no test needs an
-# /etc/hosts of its own (root, or a user namespace).
+# /etc/hosts of its own (root, or a user namespace).  It may go into any
+# program (getent, in tests/shims.bats), so it is never built with the
+# sanitizers, as loop6.so below: a sanitizer runtime would report the
+# leaks of a program that was not built for it.
 NAMES_SO := $(OUT)/tools/names.so
 all: $(NAMES_SO)
-
-# Both preload libraries, from their one source each.
-$(SHORTIO_SO) $(NAMES_SO): $(OUT)/tools/%.so: tools/%.c
-	@mkdir -p $(@D)
-	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) $(LAB_CFLAGS) $(CFLAGS) -fPIC -shared \
-		$(LDFLAGS) $< -ldl -o $@
 
 # The IPv6 loopback shim (tools/loop6.c), a preload library too: on a
 # machine without ::1, the IPv6 exercise tests run their programs under
@@ -164,7 +165,8 @@ $(SHORTIO_SO) $(NAMES_SO): $(OUT)/tools/%.so: tools/%.c
 # report cat's leaks).
 LOOP6_SO := $(OUT)/tools/loop6.so
 all: $(LOOP6_SO)
-$(LOOP6_SO): tools/loop6.c
+# Both, never sanitized, from their one source each.
+$(NAMES_SO) $(LOOP6_SO): $(OUT)/tools/%.so: tools/%.c
 	@mkdir -p $(@D)
 	$(call quiet,CC,$@)$(CC) $(LAB_CPPFLAGS) $(CPPFLAGS) -std=c11 $(WARNINGS) $(CFLAGS) -fPIC \
 		-shared $< -ldl -o $@

@@ -99,7 +99,7 @@ bash_echo() {
 # bats test_tags=exercise
 @test "SIGTERM stops it even while a client sends and never reads" {
 	# shellcheck disable=SC2034 # start_server reads LAB_SERVER_TIMEOUT
-	local fd queues last= stuck=0 end=$((EPOCHSECONDS + 10)) LAB_SERVER_TIMEOUT=20
+	local fd queues last= stuck=0 end=$((EPOCHSECONDS + 20)) LAB_SERVER_TIMEOUT=30
 	start_lab_server
 	# 8 MB in, nothing read back: the echo fills both ends' buffers and
 	# the server has to wait for room to send.  (Text, not NUL bytes: an
@@ -109,7 +109,8 @@ bash_echo() {
 	# Wait (bounded, no sleep) until the server is stuck: its socket has
 	# bytes to read and a megabyte to send, and the two queues stay the
 	# same from one look to the next.  It is waiting for room to send.
-	# (Up to 10 s: a loaded machine takes a while to fill the buffers.
+	# (Up to 20 s: a loaded machine, or a sanitizer build, takes a while
+	# to fill the buffers; a server that is stuck is seen at once.
 	# A server that ignores SIGTERM is killed 1 s after it: timeout -k.)
 	while ((!stuck && EPOCHSECONDS < end)); do
 		queues=$(tcp_queues "$SERVER_PORT" |

@@ -240,7 +240,8 @@ lab_teardown() {
 # A test tagged `exercise` needs nothing optional: what it needs comes
 # with the toolkit (the peer, the shims) or with bats, so that the same
 # program gets the same verdict on every machine.  Where one truly
-# cannot run (no IPv6 at all, say), it must not pass: it says
+# cannot run (no IPv6, and no IPv6 shim either, say), it must not pass:
+# it says
 #
 #   cannot_run "no IPv6"
 #
