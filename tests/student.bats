@@ -212,7 +212,7 @@ watch_start() {
 	local fifo=$BATS_TEST_TMPDIR/watch.fifo
 	WATCH_LOG=$BATS_TEST_TMPDIR/watch.log
 	: >"$WATCH_LOG"
-	mkfifo "$fifo"
+	rm -f "$fifo" && mkfifo "$fifo"
 	# (No timeout(1) here: it would be the process group Ctrl-C reaches.
 	# watch_expect bounds every wait; teardown kills what is left.)
 	(cd "$CLONE" && exec env -i "${student_env[@]}" \
@@ -281,6 +281,7 @@ watch_ctrl_c() {
 watch_session() {
 	local prog=lessons/$L1/$P1 bad=$BATS_TEST_TMPDIR/bad.c
 	smake reset-"$N1" >/dev/null
+	rm -rf "$CLONE/build/hints"
 	watch_start "watch-$N1"
 	watch_expect "^[0-9:]+ start: checking lesson $L1$"
 	# The first failing test, with bats' account of it, then the score.
