@@ -70,6 +70,7 @@ BATS := tests/bats.bash
 # libraries' objects are not the student's: their archive's line stands
 # for them (so `make lesson-01` on a clean clone says 5 lines before the
 # demo).  $(call quiet,WHAT,FILE) goes first on a recipe's line.
+## make V=1 ...        show the full commands (by default, one short line a file)
 V ?= 0
 ifeq ($(V),1)
 quiet =
