@@ -70,7 +70,6 @@ BATS := tests/bats.bash
 # libraries' objects are not the student's: their archive's line stands
 # for them (so `make lesson-01` on a clean clone says 5 lines before the
 # demo).  $(call quiet,WHAT,FILE) goes first on a recipe's line.
-## make V=1 ...        show the full commands (by default, one short line a file)
 V ?= 0
 ifeq ($(V),1)
 quiet =
@@ -80,6 +79,7 @@ endif
 lib_src = $(filter common/% demo/%,$(1))
 
 ## make                 build every starter, every solution and the tools
+## make V=1 ...        show the full commands (by default, one short line a file)
 all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
 
 # Every object from its source, with header dependencies (-MMD -MP).
