@@ -512,6 +512,20 @@ check_lesson() {
 		echo "(a file changed during the check: checking again)"
 }
 
+# find_bats: which bats the grader will run, found once (as
+# grader/score.bash finds it) and handed to each check in LAB_BATS, so
+# that a check does not look again.
+find_bats() {
+	local probe=$LAB_OUT/watch/where.bats line
+	[[ -z ${LAB_BATS:-} ]] || return 0
+	# shellcheck disable=SC2016 # expanded by bats
+	printf '%s\n' '@test where {' \
+		'echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3' '}' >"$probe"
+	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || return 0
+	line=${line#\# where }
+	export LAB_BATS=${line%%|*}/bin/bats BATS_LIB_PATH=${line#*|}
+}
+
 # lesson_of_file FILE: lessons/NN-slug/x.c -> NN-slug
 lesson_of_file() {
 	local l=${1#lessons/}
@@ -556,6 +570,7 @@ watch_loop() {
 		how="a look at the files' times every half second"
 	fi
 	first=${only:-$(next_after "" || echo "${lessons[0]}")}
+	mkdir -p "$LAB_OUT/watch" && find_bats
 	check_lesson "$first" "start"
 	echo "watching ${dirs[*]} ($how)."
 	echo "Save to check again; Ctrl-C to stop."
