@@ -571,11 +571,11 @@ watch_loop() {
 	fi
 	first=${only:-$(next_after "" || echo "${lessons[0]}")}
 	mkdir -p "$LAB_OUT/watch" && find_bats
+	local before after changed
+	before=$(snapshot "${files[@]}")	# a save from now on counts
 	check_lesson "$first" "start"
 	echo "watching ${dirs[*]} ($how)."
 	echo "Save to check again; Ctrl-C to stop."
-	local before after changed
-	before=$(snapshot "${files[@]}")
 	while :; do
 		changed=
 		if [[ -n $events_pid ]]; then
