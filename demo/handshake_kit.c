@@ -382,7 +382,6 @@ void hk_server_ends(const struct hk_client *c, int n,
 int hk_start_clients(const struct sockaddr_storage *server,
 		     struct hk_client *c, int n, const char **call)
 {
-	socklen_t len;
 	int i, rc, einprogress = 0;
 
 	for (i = 0; i < n; i++) {
@@ -396,8 +395,7 @@ int hk_start_clients(const struct sockaddr_storage *server,
 		if (rc == -1 && errno != EINPROGRESS)
 			return -1;
 		einprogress += rc == -1;
-		len = sizeof c[i].addr;
-		getsockname(c[i].fd, (struct sockaddr *)&c[i].addr, &len);
+		hk_client_name(&c[i]);
 	}
 	return einprogress;
 }

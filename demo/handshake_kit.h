@@ -76,7 +76,7 @@ int hk_args(int argc, char **argv, struct hk_options *o);
  * --trace: open a packet socket on lo (tcp_trace_open()); without
  * CAP_NET_RAW, move into a private network namespace and open it there
  * (tcp_trace_unshare()).  Call it before opening any other socket.
- * note gets what happened, for the program to print after "--trace: ":
+ * note gets what happened, for hk_trace_start() to print after "--trace: ":
  * how it captures, or why it cannot and the tcpdump command that shows
  * the same segments on port (the one the user asked for; "0": 1234).
  * Returns the packet socket, or -1 (nothing to capture with).  hk_bind()
