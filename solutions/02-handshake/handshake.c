@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SA(ss)    ((const struct sockaddr *)(ss))
+#define SA(ss) ((const struct sockaddr *)(ss))
 
 static void say(const char *who, const char *state)
 {
