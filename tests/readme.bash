@@ -17,7 +17,9 @@
 #   <!-- readme-check: skip: needs root (tcpdump) -->
 #   <!-- readme-check: with 35237: build/tools/peer check -->
 #
-# "skip: WHY" skips the block and prints WHY.  "done: WHY" runs the
+# "skip: WHY" skips the block and prints WHY; the line
+# "<!-- readme-check: file: skip: WHY -->" alone in a README skips all of
+# its blocks (a README whose runs are not yet written to be checked).  "done: WHY" runs the
 # block's build/lessons/... commands with build/solutions/...: what the
 # lesson prints once its exercise is done.  "with PORT: COMMAND" starts
 # COMMAND, a server that prints "listening on HOST:PORT" on the pasted
@@ -314,6 +316,13 @@ check_block() {
 # spaces or more past the text around, after an empty line), each with
 # the marker line before it.
 for file in "${files[@]}"; do
+	# A whole README whose pasted runs are not checked yet says so, with
+	# why, on a line of its own: <!-- readme-check: file: skip: WHY -->
+	why=$(sed -n 's/^<!-- readme-check: file: skip: \(.*\) -->$/\1/p' "$file")
+	if [[ -n $why ]]; then
+		echo "readme: $file: every block skipped: $why"
+		continue
+	fi
 	mapfile -t lines <"$file"
 	n=${#lines[@]}
 	i=0
