@@ -196,7 +196,9 @@ leash_say_how() {
 	((${#LEASH_NS[@]})) || [[ $LEASH_MODE == jail || $LEASH_MODE == broker ]] ||
 		not+=("no PID namespace: leftovers are found by their environment")
 	mem="$LEASH_MEMORY MiB of memory"
-	if leash_has_cg memory1 || leash_has_cg memory2; then
+	if ((LEASH_MEMORY <= 0)); then
+		how+="; no memory limit (LEASH_MEMORY=0)"
+	elif leash_has_cg memory1 || leash_has_cg memory2; then
 		how+="; a cgroup for the run: $mem"
 		leash_has_cg pids1 || leash_has_cg pids2 &&
 			how+=", $LEASH_PROCS processes"

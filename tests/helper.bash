@@ -402,10 +402,10 @@ require_unprivileged() {
 # little to a student, "crashed with SIGSEGV" a lot.  bounded and
 # stop_server note every program killed by a signal or by its time limit
 # in a file of the test; lab_teardown prints the notes, which bats shows
-# only for a failed test.  grader/score.bash finds these lines
-# ("lab: PROG crashed with SIGNAME", "lab: PROG did not finish", "did not
-# start") in the
-# failure output and reports the test as crashed or timed out.
+# only for a failed test.  grader/score.bash finds these lines ("lab:
+# PROG crashed with SIGNAME", "lab: PROG did not finish", "lab: PROG did
+# not start") in the failure output and reports the test as crashed or
+# timed out.
 
 # lab_note STATUS LIMIT SENT CMD...: note how CMD ended if its time
 # LIMIT (seconds) or a signal ended it, unless that signal is SENT (one
