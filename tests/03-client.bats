@@ -219,6 +219,7 @@ start_socat() {
 
 # bats test_tags=exercise
 @test "a name: localhost resolves through getaddrinfo and connects" {
+	require_localhost
 	start_server "$SERVER" --port 0
 	run --separate-stderr client localhost "$SERVER_PORT" "by name"
 	assert_success

@@ -186,6 +186,7 @@ bash_echo() {
 }
 
 @test "--host takes a name: localhost" {
+	require_localhost
 	start_lab_server --host localhost
 	assert_regex "$SERVER_ADDR" '^(127\.0\.0\.1|\[::1\]):[0-9]+$'
 	run "$CLIENT" "$SERVER_HOST" "$SERVER_PORT"

@@ -12,6 +12,7 @@ setup_file() {
 setup() {
 	load helper
 	load shortio
+	load sanitized
 	lab_setup 05-partial-reads reader
 }
 
@@ -159,4 +160,39 @@ echo_whole() {
 	assert_success
 	assert_line "sent ${#ECHO} bytes to [::1]:$SERVER_PORT; reading them back:"
 	assert_line "got all ${#ECHO} bytes back: \"$ECHO\""
+}
+
+# bats test_tags=exercise
+@test "a reset after 10 bytes: recv_all() returns -1, the reader says why (ECONNRESET), exit 1" {
+	local max
+	# The peer reads the whole message first (so no send() of ours
+	# can meet the reset), sends back its first 10 bytes, then resets.
+	start_server "$PEER" cut 20
+	for max in 0 2; do	# whole, and 1 or 2 bytes a call
+		run --separate-stderr shortio SHORTIO_MAX="$max" "$PROG" \
+			127.0.0.1 "$SERVER_PORT" "twenty bytes exactly"
+		assert_failure 1
+		assert_equal "$stderr" "reader: recv 127.0.0.1:$SERVER_PORT: Connection reset by peer"
+	done
+}
+
+# bats test_tags=exercise
+@test "a peer that sends more than asked: recv_all() takes exactly len bytes, no more" {
+	# The peer echoes the 62 bytes, then sends 62 more: asking for len
+	# (not len - got) after the first piece takes some of them.
+	start_server "$PEER" more "${#ECHO}"
+	# shellcheck disable=SC2034 # shortio_every reads them
+	SHORTIO_MAXIMA=(2 5) SHORTIO_SEEDS=(1)
+	shortio_every echo_whole "$PROG" 127.0.0.1 "$SERVER_PORT" "$ECHO"
+}
+
+# bats test_tags=exercise
+@test "recv_all under AddressSanitizer, UBSan and LeakSanitizer: no overrun, not one byte" {
+	require_sanitized
+	sanitized LD_PRELOAD="$SHORTIO_LIB" SHORTIO_MAX=3 SHORTIO_EINTR=30
+	start_server "$PEER" more "${#ECHO}"
+	sanitized LD_PRELOAD="$SHORTIO_LIB" SHORTIO_MAX=5 -- 127.0.0.1 \
+		"$SERVER_PORT" "$ECHO"
+	start_server "$PEER" cut 20
+	sanitized 127.0.0.1 "$SERVER_PORT" "twenty bytes exactly"
 }

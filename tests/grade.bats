@@ -867,8 +867,15 @@ uid_running() {
 	assert_line --regexp "^$L2 +$max2 / $max2 +done"
 	assert_line --regexp "^total +$max2 / $((max1 + max2))$"
 	assert_line --partial "error:"
-	run jq -r '.tests[0].output' "$GT/broken.out/results.json"
-	assert_line --partial "int oops = ;"
+	# The compiler's messages are the test's output (jq, where it is
+	# installed, reads them from their place; else they are in the file).
+	if command -v jq >/dev/null; then
+		run jq -r '.tests[0].output' "$GT/broken.out/results.json"
+		assert_line --partial "int oops = ;"
+	else
+		run grep -c -F "int oops = ;" "$GT/broken.out/results.json"
+		assert_success
+	fi
 	# The link to /etc/passwd was not copied.
 	[[ ! -e $GT/work/broken/src/$L2/passwd ]]
 	run cat "$GT/broken.out/build/$L2.log"

@@ -358,6 +358,13 @@ tcp_queues() {
 		done
 }
 
+# require_localhost: skip unless the name localhost resolves here (a
+# minimal container may have no /etc/hosts line for it).
+require_localhost() {
+	getent hosts localhost >/dev/null ||
+		skip "the name localhost does not resolve here (no line for it in /etc/hosts)"
+}
+
 # require_private_net: skip unless a private network namespace can be
 # made.  Port 1234 is everybody's default: a test may use it only in a
 # network namespace of its own, where only a loopback exists (unshare -rn

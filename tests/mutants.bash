@@ -85,7 +85,7 @@ done | sort -s -k1,1nr | cut -d' ' -f2-)
 # TAP -> the names of the tests that failed, one a line.
 failed_tests() {
 	sed -n 's/^not ok [0-9]* \(.*\)$/\1/p' "$1" |
-		sed 's/ in [0-9]*ms$//; s/ # timeout.*$//'
+		sed 's/ # timeout.*$//; s/ in [0-9]*ms$//'
 }
 
 # A bats --filter that matches exactly these names (one a line).

@@ -36,9 +36,10 @@
  *   more N     echo the first N bytes, then send N bytes more ("z"):
  *              a client that asked for N gets more than it asked for if
  *              it asks for more; then drain, as short does
- *   cut N      echo the first N bytes, then close with a reset (RST,
- *              SO_LINGER 0) instead of a FIN: the client's next recv()
- *              fails with ECONNRESET
+ *   cut N      read the client's first N bytes (N <= 4096), send back the
+ *              first half of them (N / 2), then close with a reset (RST,
+ *              SO_LINGER 0) instead of a FIN: the client, done sending,
+ *              gets N / 2 bytes, then ECONNRESET from its next recv()
  *   fin-reset  accept, send a FIN at once (shutdown SHUT_WR), wait for
  *              the client's first bytes, then close with a reset: the
  *              client gets the FIN first and the RST second, every time,
@@ -279,10 +280,16 @@ static void close_reset(int fd)
 	close(fd);
 }
 
-/* Echo at most limit bytes, then reset the connection. */
+/* Read limit bytes (4096 at most), send back the first half of them,
+ * then reset. */
 static void echo_reset(int fd, size_t limit)
 {
-	echo_short_no_fin(fd, limit);
+	char buf[4096];
+	ssize_t got;
+
+	got = sock_recv_all(fd, buf, limit < sizeof buf ? limit : sizeof buf);
+	if (got > 0)
+		sock_send_all(fd, buf, (size_t)got / 2);
 	close_reset(fd);
 }
 

@@ -157,8 +157,8 @@ grade() {
 	mkdir -p "$LAB_OUT/$out" || return 1
 	hashes=$LAB_OUT/$out/hashes
 	fingerprints "$@" >"$hashes"
-	LAB=lessons grader/score.bash --quiet --hints --out "$LAB_OUT/$out" \
-		"$@" >/dev/null
+	LAB=lessons default_signals grader/score.bash --quiet --hints \
+		--out "$LAB_OUT/$out" "$@" >/dev/null
 	local status=$?
 	remember "$LAB_OUT/$out/scores.tsv" "$hashes"
 	return "$status"
@@ -383,14 +383,25 @@ sweep() {
 	done
 }
 
+# watch_stop STATUS: Ctrl-C (or the end): stop the watching loop and
+# everything it started.
 watch_stop() {
-	trap - INT TERM HUP EXIT
-	[[ -z $events_pid ]] || kill "$events_pid" 2>/dev/null
+	trap - INT TERM HUP
+	[[ -z $watch_loop ]] || kill -TERM "$watch_loop" 2>/dev/null
 	sweep
 	echo
 	echo "watch: stopped."
-	exit "${1:-0}"
+	exit "$1"
 }
+
+# default_signals CMD...: run CMD with SIGINT and SIGQUIT at their
+# default action, which the watching loop, a background job, ignores:
+# make, the grader and the programs under test take Ctrl-C as usual.
+if env --default-signal=INT true 2>/dev/null; then
+	default_signals() { env --default-signal=INT,QUIT "$@"; }
+else
+	default_signals() { "$@"; }
+fi
 
 # watched LESSON...: the files a student edits in those lessons.
 watched() {
@@ -450,7 +461,7 @@ check_lesson() {
 	mkdir -p "$LAB_OUT/watch"
 	hash=$(fingerprint "$lesson")
 	rm -f "$bin"
-	"$MAKE" --no-print-directory "$bin" >/dev/null 2>"$log"
+	default_signals "$MAKE" --no-print-directory "$bin" >/dev/null 2>"$log"
 	status=$?
 	# What the compiler said, as it said it (make's own lines aside).
 	grep -v -E '^g?make(\[[0-9]+\])?: ' "$log" >"$log.cc"
@@ -511,8 +522,22 @@ lesson_of_file() {
 	printf '%s\n' "${l%%/*}"
 }
 
+# watch [LESSON]: Ctrl-C reaches this process while it waits for the
+# loop below, which runs as a background job: bash ignores SIGINT in
+# those, so no check of the loop's can take Ctrl-C for its own (bash
+# runs its SIGINT trap only when the child it waits for died of it).
 cmd_watch() {
-	local only=${1:-} first how file line
+	trap 'watch_stop 130' INT
+	trap 'watch_stop 143' TERM HUP
+	watch_loop "$@" &
+	watch_loop=$!
+	wait "$watch_loop"
+	watch_stop $?
+}
+watch_loop=
+
+watch_loop() {
+	local only=${1:-} first how file line events events_pid=
 	local -a scope=() files=() dirs=()
 	if [[ -n $only ]]; then
 		scope=("$only")
@@ -524,9 +549,6 @@ cmd_watch() {
 	for l in "${scope[@]}"; do
 		dirs+=("lessons/$l")
 	done
-	trap 'watch_stop 130' INT
-	trap 'watch_stop 143' TERM HUP
-	trap 'watch_stop $?' EXIT
 	if [[ -z ${WATCH_POLL:-} ]] && command -v inotifywait >/dev/null; then
 		how="inotifywait"
 		# Editors save in place (close_write) or write a new file and
