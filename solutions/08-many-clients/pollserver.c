@@ -5,12 +5,11 @@
  *   pollserver                     the demo: crowds of clients, a hog
  *   pollserver [--host HOST] [--port PORT] [--backlog N]
  *
- * Lesson 04's echo server for every client at once: non-blocking
- * sockets, one poll() over them all, and for each client an output
- * buffer, its echo waiting to go.  We wait for POLLOUT only while it
- * holds something, and stop reading a client (no POLLIN) while it is
- * full: a client that never reads costs one buffer, never the others'
- * time.  SIGINT or SIGTERM stop it with a summary.  `make lesson-08`.
+ * Lesson 04's echo server for every client at once: non-blocking sockets,
+ * one poll() over them all, and for each client an output buffer, its echo
+ * waiting to go.  We wait for POLLOUT only while it holds something, and
+ * stop reading a client (no POLLIN) while it is full: a client that never
+ * reads costs one buffer, never the others' time.  SIGINT, SIGTERM: a summary.
  */
 #include "die.h"
 #include "many_demo.h"
