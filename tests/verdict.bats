@@ -26,7 +26,9 @@ setup_file() {
 	export VT=$LAB_ROOT/build/verdict-test.$$
 	rm -rf "$VT" && mkdir -p "$VT"
 	# Every lesson of the Makefile's list.
-	LESSONS_ALL=$(sed -n 's/^LESSONS *:= *//p' "$LAB_ROOT/Makefile")
+	# shellcheck disable=SC2016 # for make
+	LESSONS_ALL=$(make -s -C "$LAB_ROOT" -f Makefile -f - print-lessons \
+		<<<'print-lessons: ; @echo $(LESSONS)')
 	export LESSONS_ALL
 	make_bare_path
 	make_wrong
