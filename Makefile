@@ -82,6 +82,7 @@ endif
 lib_src = $(filter common/% demo/%,$(1))
 
 ## make                 build every starter, every solution and the tools
+## make V=1             show the full commands (by default, one short line a file)
 all: $(STARTERS) $(SOLUTIONS) $(TOOLS)
 
 # Every object from its source, with header dependencies (-MMD -MP).

@@ -212,7 +212,7 @@ watch_start() {
 	local fifo=$BATS_TEST_TMPDIR/watch.fifo
 	WATCH_LOG=$BATS_TEST_TMPDIR/watch.log
 	: >"$WATCH_LOG"
-	mkfifo "$fifo"
+	rm -f "$fifo" && mkfifo "$fifo"
 	# (No timeout(1) here: it would be the process group Ctrl-C reaches.
 	# watch_expect bounds every wait; teardown kills what is left.)
 	(cd "$CLONE" && exec env -i "${student_env[@]}" \
@@ -224,17 +224,13 @@ watch_start() {
 }
 
 # watch_expect REGEX [SECONDS]: read the watch's lines until one matches
-# REGEX (sets WATCH_LINE), within SECONDS (60); fail, showing what it
-# said, if none does.
+# REGEX, within SECONDS (60); fail, showing what it said, if none does.
 watch_expect() {
 	local line end=$((SECONDS + ${2:-60}))
 	while ((SECONDS < end)) &&
 		IFS= read -r -t $((end - SECONDS + 1)) line <&"$WATCH_FD"; do
 		printf '%s\n' "$line" >>"$WATCH_LOG"
-		if [[ $line =~ $1 ]]; then
-			WATCH_LINE=$line
-			return 0
-		fi
+		[[ ! $line =~ $1 ]] || return 0
 	done
 	fail "$(printf '%s\n' "make watch never said /$1/ within ${2:-60} s:" \
 		"$(cat "$WATCH_LOG")")"
@@ -281,6 +277,7 @@ watch_ctrl_c() {
 watch_session() {
 	local prog=lessons/$L1/$P1 bad=$BATS_TEST_TMPDIR/bad.c
 	smake reset-"$N1" >/dev/null
+	rm -rf "$CLONE/build/hints"
 	watch_start "watch-$N1"
 	watch_expect "^[0-9:]+ start: checking lesson $L1$"
 	# The first failing test, with bats' account of it, then the score.
@@ -320,8 +317,8 @@ watch_session() {
 
 @test "make watch: a save in another lesson checks that lesson" {
 	[[ -n $L2 ]] || skip "needs two lessons"
-	local prog2=("$CLONE/lessons/$L2"/*.c)
-	prog2=lessons/$L2/${prog2[0]##*/}
+	local -a files=("$CLONE/lessons/$L2"/*.c)
+	local prog2=lessons/$L2/${files[0]##*/}
 	WATCH_POLL=1 watch_start watch
 	watch_expect "^Save to check again; Ctrl-C to stop\.$" 120
 	{ cat "$CLONE/$prog2"; echo "int oops = ;"; } >"$BATS_TEST_TMPDIR/bad.c"

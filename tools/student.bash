@@ -23,8 +23,8 @@
 # A lesson's hints are in lessons/NN-slug/hints.txt, plain text, one hint
 # after another, separated by lines holding exactly %%.
 #
-# Exit status: 0 ok (check, progress: every lesson done), 1 otherwise,
-# 2 usage error.
+# Exit status: 0 ok (check: every lesson done), 1 otherwise (check: some
+# test failed), 2 usage error.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -208,7 +208,7 @@ cmd_check() {
 # progress: make progress.  Only the lessons that changed since their
 # last check (or were never checked) run their tests again.
 cmd_progress() {
-	local l status=0
+	local l
 	local -a stale=() bins=()
 	for l in "${lessons[@]}"; do
 		cached "$l" >/dev/null || stale+=("$l")
@@ -228,10 +228,6 @@ cmd_progress() {
 	echo
 	table "${lessons[@]}"
 	say_next
-	for l in "${lessons[@]}"; do
-		is_done "$l" || status=1
-	done
-	return "$status"
 }
 
 # ---- hints ---------------------------------------------------------------
@@ -516,6 +512,20 @@ check_lesson() {
 		echo "(a file changed during the check: checking again)"
 }
 
+# find_bats: which bats the grader will run, found once (as
+# grader/score.bash finds it) and handed to each check in LAB_BATS, so
+# that a check does not look again.
+find_bats() {
+	local probe=$LAB_OUT/watch/where.bats line
+	[[ -z ${LAB_BATS:-} ]] || return 0
+	# shellcheck disable=SC2016 # expanded by bats
+	printf '%s\n' '@test where {' \
+		'echo "# where $BATS_ROOT|$BATS_LIB_PATH" >&3' '}' >"$probe"
+	line=$(tests/bats.bash --tap "$probe" | grep '^# where ') || return 0
+	line=${line#\# where }
+	export LAB_BATS=${line%%|*}/bin/bats BATS_LIB_PATH=${line#*|}
+}
+
 # lesson_of_file FILE: lessons/NN-slug/x.c -> NN-slug
 lesson_of_file() {
 	local l=${1#lessons/}
@@ -560,6 +570,7 @@ watch_loop() {
 		how="a look at the files' times every half second"
 	fi
 	first=${only:-$(next_after "" || echo "${lessons[0]}")}
+	mkdir -p "$LAB_OUT/watch" && find_bats
 	check_lesson "$first" "start"
 	echo "watching ${dirs[*]} ($how)."
 	echo "Save to check again; Ctrl-C to stop."

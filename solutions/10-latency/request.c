@@ -11,7 +11,7 @@
  * while an earlier one is unacknowledged, and the server's kernel delays
  * its ACK (some 40 ms), hoping to send it with a reply, which needs the
  * body.  WAY: two-sends, writev (send_request(), the default), nodelay
- * (TCP_NODELAY) or cork (TCP_CORK).  Run `make lesson-10`.
+ * or cork.  Linux only (TCP_CORK, TCP_INFO).  Run `make lesson-10`.
  */
 #include "die.h"
 #include "request_server.h"
