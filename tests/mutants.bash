@@ -19,7 +19,8 @@
 # LAB_BIN pointing at it.  A wrong one's first run runs the whole file;
 # runs 2 to MUTANT_RUNS run the tests that failed in the first: each run
 # must fail at least one.  Mutants run side by side, MUTANT_JOBS at a
-# time (the number of CPUs + 1), the slowest first.  The lessons are the
+# time (twice the number of CPUs + 1: most of a run waits, on a peer or
+# on a wrong program's time limit), the slowest first.  The lessons are the
 # folders of tests/mutants/ (or the LESSONs given); the end is a table:
 # lesson, mutant, verdict, and the tests that caught it in every run.
 #
@@ -32,7 +33,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
 bats=tests/bats.bash
 runs=${MUTANT_RUNS:-5}
-jobs=${MUTANT_JOBS:-$(($(nproc) + 1))}
+jobs=${MUTANT_JOBS:-$((2 * $(nproc) + 1))}
 work=build/mutants
 read -ra cppflags <<<"${MUT_CPPFLAGS:--D_POSIX_C_SOURCE=200809L -Icommon -Idemo}"
 read -ra cflags <<<"${MUT_CFLAGS:--std=c11 -O2 -g}"
@@ -191,7 +192,7 @@ mutant() {
 		fi
 	done
 	if [[ -n $fastest ]]; then
-		others=$(grep -vxF "$fastest" "$dir/failed1" | paste -sd ';' | sed 's/;/; /g')
+		others=$(grep -vxF -e "$fastest" "$dir/failed1" | paste -sd ';' | sed 's/;/; /g')
 		verdict ok "caught $runs/$runs" "$fastest${others:+ (run 1 also: $others)}"
 	elif [[ -s $dir/every ]]; then
 		verdict ok "caught $runs/$runs" "$(paste -sd ';' "$dir/every" | sed 's/;/; /g')"

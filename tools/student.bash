@@ -486,12 +486,20 @@ check_lesson() {
 		return 0
 	fi
 	if ((failed > 0)); then
-		IFS=$'\t' read -r _ k _ _ _ _ _ name < <(awk -F'\t' \
+		IFS=$'\t' read -r _ k _ _ _ _ why name < <(awk -F'\t' \
 			-v l="$lesson" '$1 == l && $3 == "failed"' \
 			"$LAB_OUT/watch/tests.tsv" | head -1)
 		echo
-		echo "✗ $name"
+		if [[ $why == failed ]]; then
+			echo "✗ $name"
+		else	# crashed with SIGSEGV, timed out, did not run
+			echo "✗ $name ($why)"
+		fi
 		first_failure "$LAB_OUT/watch/tap/$lesson.tap" "$k"
+		if [[ $why == "did not run" ]]; then	# bats stopped: why?
+			tail -n 5 "$LAB_OUT/watch/tap/$lesson.stderr" 2>/dev/null |
+				sed 's/^/    /'
+		fi
 		count=$((failed - 1))
 		((count == 0)) ||
 			echo "  (and $count more failing: make check-$nn lists them)"
@@ -571,11 +579,11 @@ watch_loop() {
 	fi
 	first=${only:-$(next_after "" || echo "${lessons[0]}")}
 	mkdir -p "$LAB_OUT/watch" && find_bats
+	local before after changed
+	before=$(snapshot "${files[@]}")	# a save from now on counts
 	check_lesson "$first" "start"
 	echo "watching ${dirs[*]} ($how)."
 	echo "Save to check again; Ctrl-C to stop."
-	local before after changed
-	before=$(snapshot "${files[@]}")
 	while :; do
 		changed=
 		if [[ -n $events_pid ]]; then
