@@ -3,6 +3,7 @@
  * handshake_kit.h.
  */
 #include "handshake_kit.h"
+#include "die.h"
 #include "sock_util.h"
 #include "sysctl.h"
 #include "tcp_trace.h"
@@ -117,6 +118,21 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 	return HK_ARGS_OK;
 }
 
+int hk_args(int argc, char **argv, struct hk_options *o)
+{
+	struct hk_bad_arg bad;
+
+	switch (hk_parse_args(argc, argv, o, &bad)) {
+	case HK_ARGS_HELP:
+		fputs(hk_usage, stdout);
+		return 0;
+	case HK_ARGS_BAD:
+		warn("%s%s%s", bad.before, bad.arg, bad.after);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
 int hk_trace_open(const char *port, char *note, size_t size)
 {
 	int fd = tcp_trace_open(), raw_err = errno;
@@ -198,16 +214,16 @@ out_free:
 	return fd;
 }
 
-const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o)
+void hk_trace_start(struct hk_trace *t, const struct hk_options *o)
 {
 	memset(&t->isn, 0, sizeof t->isn);
 	memset(&t->drawn, 0, sizeof t->drawn);
 	t->fd = -1;
 	t->mermaid = o->mermaid;
 	if (!o->trace)
-		return NULL;
+		return;
 	t->fd = hk_trace_open(o->port, t->note, sizeof t->note);
-	return t->note;
+	printf("--trace: %s\n\n", t->note);
 }
 
 int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size)
@@ -223,14 +239,19 @@ int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size)
 	return 1;
 }
 
-void hk_trace_mermaid(const struct hk_trace *t)
+void hk_trace_show(struct hk_trace *t, int lfd)
 {
-	if (t->mermaid)
-		tcp_mermaid_print(stdout, &t->drawn, t->fd != -1);
+	char line[128];
+
+	while (hk_trace_line(t, lfd, line, sizeof line) == 1)
+		printf("   captured %s\n", line);
 }
 
-void hk_trace_stop(struct hk_trace *t)
+void hk_trace_stop(struct hk_trace *t, int lfd)
 {
+	hk_trace_show(t, lfd);
+	if (t->mermaid)
+		tcp_mermaid_print(stdout, &t->drawn, t->fd != -1);
 	if (t->fd != -1)
 		close(t->fd);
 	t->fd = -1;
@@ -244,8 +265,11 @@ int hk_listener(struct hk_options *o, struct sockaddr_storage *addr,
 
 	fd = hk_bind(o->host, o->port, addr, &gai_err, &call);
 	if (fd == -1 && !gai_err && errno == EADDRINUSE && !o->port_given) {
+		fd = hk_bind(o->host, "0", addr, &gai_err, &call);
+		if (fd != -1)
+			printf("(port %s is taken by another program: letting"
+			       " the kernel pick a free port)\n\n", o->port);
 		o->port = "0";
-		fd = hk_bind(o->host, o->port, addr, &gai_err, &call);
 	}
 	why->before = "";
 	why->host = o->host;
@@ -270,6 +294,22 @@ int hk_listener(struct hk_options *o, struct sockaddr_storage *addr,
 			 strerror(errno));
 	}
 	return fd;
+}
+
+void hk_client_name(struct hk_client *c)
+{
+	socklen_t len = sizeof c->addr;
+
+	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
+}
+
+int hk_is_ours(int fd, const struct hk_client *c, char *peer, size_t size)
+{
+	char mine[SOCK_ADDRSTRLEN];
+
+	sock_peer_str(fd, peer, size);
+	return strcmp(peer, sock_addr_str((const struct sockaddr *)&c->addr,
+					  mine, sizeof mine)) == 0;
 }
 
 /*
@@ -314,11 +354,11 @@ int hk_await(const struct hk_client *c, int n, int ms)
 	return fd >= 0 ? fd : -1;
 }
 
-int hk_settle(const struct hk_client *c, int n, int ms)
+int hk_settle(const struct hk_client *c, int n)
 {
 	int left, fd;
 
-	while ((fd = await_one(c, n, ms, &left)) >= 0)
+	while ((fd = await_one(c, n, HK_SETTLE_MS, &left)) >= 0)
 		;	/* one more ended: there may be others */
 	return fd == -2 ? -1 : left;
 }
@@ -342,7 +382,6 @@ void hk_server_ends(const struct hk_client *c, int n,
 int hk_start_clients(const struct sockaddr_storage *server,
 		     struct hk_client *c, int n, const char **call)
 {
-	socklen_t len;
 	int i, rc, einprogress = 0;
 
 	for (i = 0; i < n; i++) {
@@ -356,8 +395,7 @@ int hk_start_clients(const struct sockaddr_storage *server,
 		if (rc == -1 && errno != EINPROGRESS)
 			return -1;
 		einprogress += rc == -1;
-		len = sizeof c[i].addr;
-		getsockname(c[i].fd, (struct sockaddr *)&c[i].addr, &len);
+		hk_client_name(&c[i]);
 	}
 	return einprogress;
 }

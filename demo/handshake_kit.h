@@ -4,10 +4,14 @@
  * command line, the capture's setup, the listening socket's name lookup
  * and bind(), and the bookkeeping of many non-blocking clients at once.
  *
- * Rules as in sock_util: nothing here prints or exits (the usage text,
- * the capture's lines and the SYN retry times come back as text, for the
- * program to print).  The calls whose effect on the wire the lesson
- * shows (listen(), connect(), accept(), close()) stay in the lesson.
+ * Nothing here exits, and most of it only returns text and numbers for
+ * the program to print (the SYN retry times, why bind() failed).  Like
+ * tcp_mermaid, though, this is also the demo's voice where the lesson
+ * has nothing to say: hk_args() prints the usage or a usage error,
+ * hk_listener() that it moved off a taken port, and hk_trace_start(),
+ * hk_trace_show() and hk_trace_stop() print what --trace captures.
+ * The calls whose effect on the wire the lesson shows (listen(),
+ * connect(), accept(), close()) stay in the lesson.
  */
 #ifndef HANDSHAKE_KIT_H
 #define HANDSHAKE_KIT_H
@@ -60,10 +64,19 @@ int hk_parse_args(int argc, char **argv, struct hk_options *o,
 extern const char hk_usage[];
 
 /*
+ * The command line, for main(): hk_parse_args(), and what it found said
+ * here: --help prints hk_usage on stdout, a mistake one line on stderr
+ * ("handshake: bad --backlog 'x': ...", as die_usage() has it).
+ * Returns -1 to run the demo, or main()'s exit status: 0 after --help,
+ * EXIT_USAGE after a mistake.
+ */
+int hk_args(int argc, char **argv, struct hk_options *o);
+
+/*
  * --trace: open a packet socket on lo (tcp_trace_open()); without
  * CAP_NET_RAW, move into a private network namespace and open it there
  * (tcp_trace_unshare()).  Call it before opening any other socket.
- * note gets what happened, for the program to print after "--trace: ":
+ * note gets what happened, for hk_trace_start() to print after "--trace: ":
  * how it captures, or why it cannot and the tcpdump command that shows
  * the same segments on port (the one the user asked for; "0": 1234).
  * Returns the packet socket, or -1 (nothing to capture with).  hk_bind()
@@ -93,11 +106,11 @@ struct hk_trace {
 };
 
 /*
- * If o asks for --trace, start the capture (hk_trace_open()): call it
- * before opening any other socket.  Returns t->note, for the program to
- * print after "--trace: ", or NULL (no --trace: t->fd is -1).
+ * If o asks for --trace, start the capture (hk_trace_open()) and print
+ * "--trace: " and t->note, how it captures or why it cannot: call it
+ * before opening any other socket.  Without --trace, t->fd is -1.
  */
-const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o);
+void hk_trace_start(struct hk_trace *t, const struct hk_options *o);
 
 /*
  * The next segment captured by t to or from the listener lfd's port, as
@@ -107,12 +120,15 @@ const char *hk_trace_start(struct hk_trace *t, const struct hk_options *o);
  */
 int hk_trace_line(struct hk_trace *t, int lfd, char *line, size_t size);
 
-/* With --mermaid, print what was captured as a mermaid diagram
- * (tcp_mermaid_print()); call it before hk_trace_stop(). */
-void hk_trace_mermaid(const struct hk_trace *t);
+/* Print each segment captured since the last call (hk_trace_line()), as
+ * "   captured " and its line; nothing without --trace. */
+void hk_trace_show(struct hk_trace *t, int lfd);
 
-/* Stop the capture, if there is one. */
-void hk_trace_stop(struct hk_trace *t);
+/* The end of --trace: print the segments captured since the last
+ * hk_trace_show() and, with --mermaid, all of them as a mermaid diagram
+ * (tcp_mermaid_print()); then stop the capture.  Call it while the
+ * listener lfd is open. */
+void hk_trace_stop(struct hk_trace *t, int lfd);
 
 /* Why hk_listener() failed, in three parts to print one after the
  * other: "bind ", the host, " port 1234: Permission denied". */
@@ -124,7 +140,8 @@ struct hk_why {
 /*
  * Steps 1 and 2's machinery: hk_bind() to o->host and o->port.  When
  * that port is taken and --port did not ask for it, the demo runs all
- * the same: o->port becomes "0", and the kernel picks a free port.
+ * the same: o->port becomes "0", the kernel picks a free port, and a
+ * line says so (beside a lesson 04 server, say).
  * Returns the socket, or -1 with *why set (nothing is left open).
  */
 int hk_listener(struct hk_options *o, struct sockaddr_storage *addr,
@@ -139,6 +156,18 @@ struct hk_client {
 	struct sockaddr_storage addr;	/* its local address and port */
 };
 
+/* Fill c->addr with c->fd's local address (getsockname()), once its
+ * connect() has begun and so bound it. */
+void hk_client_name(struct hk_client *c);
+
+/*
+ * Whether the connection accept() returned as fd comes from client c:
+ * on a port shared with another program, its client may come first.
+ * peer gets fd's peer address as text (sock_peer_str()), to print.
+ * Returns 1 if it is c's, 0 if not.
+ */
+int hk_is_ours(int fd, const struct hk_client *c, char *peer, size_t size);
+
 /*
  * Wait at most ms for the handshake of one more of the n clients (at
  * most HK_MAX_CLIENTS), whose connect() is under way on non-blocking
@@ -149,12 +178,20 @@ struct hk_client {
  */
 int hk_await(const struct hk_client *c, int n, int ms);
 
+/* How long the demo waits for a dropped SYN to come again: its first
+ * retry goes after 1 s, 2 s or 3 s (hk_syn_schedule()). */
+#define HK_RETRY_S 4
+
+/* How long no handshake must end for hk_settle() to call them settled:
+ * ample for any handshake on loopback. */
+#define HK_SETTLE_MS 100
+
 /*
- * Wait until no more handshakes end: until ms pass with none ending.
- * Returns how many of the n clients have not finished theirs, or -1
- * with errno (poll() failed).
+ * Wait until no more handshakes end: until HK_SETTLE_MS pass with none
+ * ending.  Returns how many of the n clients have not finished theirs,
+ * or -1 with errno (poll() failed).
  */
-int hk_settle(const struct hk_client *c, int n, int ms);
+int hk_settle(const struct hk_client *c, int n);
 
 /*
  * The server's ends of the n clients' connections to server, as the

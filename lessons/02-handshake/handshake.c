@@ -1,19 +1,10 @@
 /*
  * handshake.c - lesson 02: watch TCP's three-way handshake happen.
- *
- *   handshake [--backlog N] [--clients M] [--trace [--mermaid]]
- *
- * The demo opens and closes one connection, then fills a listener's
- * accept queue: listen(fd, N) and M clients; --trace also captures the
- * segments on loopback, and --mermaid draws them.
- * One process plays both ends, so it can ask the kernel for the TCP
- * state of every socket after every call: getsockopt(TCP_INFO) while
- * there is a descriptor, the kernel's connection table after close().
- * It shows that connect() sends the SYN, that the listening side's
- * kernel answers by itself, that a connection is ESTABLISHED before
- * anyone calls accept(), and what listen()'s backlog really bounds.
- * Run `make lesson-02`.  The machinery that is not the lesson's point
- * (options, capture, bind(), many clients) is in demo/handshake_kit.c.
+ * One process plays both ends and asks the kernel each socket's TCP
+ * state after every call: connect() sends the SYN, the listener's
+ * kernel answers by itself, a connection is ESTABLISHED before accept(),
+ * and listen()'s backlog bounds the queue.  Run `make lesson-02`; the
+ * machinery (options, capture, many clients) is in demo/handshake_kit.c.
  */
 #include "die.h"
 #include "handshake_kit.h"
@@ -26,9 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SETTLE_MS 100	/* ample for any handshake on loopback */
-#define RETRY_MS  4000	/* a dropped SYN goes again after 1 s, 2 s or 3 s */
-#define SA(ss)    ((const struct sockaddr *)(ss))
+#define SA(ss) ((const struct sockaddr *)(ss))
 
 static void say(const char *who, const char *state)
 {
@@ -45,32 +34,18 @@ static void say_queue(int lfd)
 	       queued, limit);
 }
 
-/* The segments to or from the listener captured since the last call. */
-static void show_trace(struct hk_trace *t, int lfd)
-{
-	char line[128];
-
-	while (hk_trace_line(t, lfd, line, sizeof line) == 1)
-		printf("   captured %s\n", line);
-}
-
 /* Steps 1 and 2: socket() and bind() to host:port, then listen(). */
 static int open_listener(struct hk_options *o, struct sockaddr_storage *srv)
 {
 	char where[SOCK_ADDRSTRLEN];
-	const char *asked = o->port;
 	struct hk_why why;
 	int fd = hk_listener(o, srv, &why);
 
 	if (fd == -1)
 		die("%s%s%s", why.before, why.host, why.after);
-	if (strcmp(o->port, asked) != 0)	/* beside a lesson 04 server */
-		printf("(port %s is taken by another program: letting the"
-		       " kernel pick a free port)\n\n", asked);
 	printf("1. socket() and bind() to %s\n",
 	       sock_addr_str(SA(srv), where, sizeof where));
 	say("listener", sock_tcp_state(fd));
-
 	if (listen(fd, o->backlog) == -1)
 		die("listen:");
 	printf("2. listen(fd, %d): the kernel takes connections now\n",
@@ -79,13 +54,11 @@ static int open_listener(struct hk_options *o, struct sockaddr_storage *srv)
 	return fd;
 }
 
-/* Step 3: a client connect()s, non-blocking, which sends the SYN; and
- * the state it leaves behind. */
+/* Step 3: a client connect()s, non-blocking: it sends the SYN. */
 static void connect_one(const struct sockaddr_storage *srv,
 			struct hk_client *c)
 {
 	char where[SOCK_ADDRSTRLEN];
-	socklen_t len = sizeof c->addr;
 	const char *state;
 	int rc;
 
@@ -95,31 +68,30 @@ static void connect_one(const struct sockaddr_storage *srv,
 	rc = connect(c->fd, SA(srv), hk_addr_len(srv));
 	if (rc == -1 && errno != EINPROGRESS)
 		die("connect:");
-	getsockname(c->fd, (struct sockaddr *)&c->addr, &len);
+	hk_client_name(c);
 	state = sock_tcp_state(c->fd);
 	printf("3. A client connect()s from %s, non-blocking: it sends the"
 	       " SYN\n", sock_addr_str(SA(&c->addr), where, sizeof where));
 	printf("   connect() returned %s, and yet\n",
 	       rc == 0 ? "0" : "-1, EINPROGRESS: \"started, not finished\"");
 	say("client", state);
-	if (strcmp(state, "ESTABLISHED") == 0) {
+	if (strcmp(state, "ESTABLISHED") == 0)
 		printf("   On loopback the whole handshake ran inside"
 		       " connect(): the kernel hands\n   each segment to the"
 		       " receiving socket at once, on this CPU, so the\n"
 		       "   SYN-ACK came back and our ACK went out before"
 		       " connect() returned.\n");
-	} else if (sock_wait(c->fd, POLLOUT, 1000) == 1) {
+	else if (sock_wait(c->fd, POLLOUT, 1000) == 1)
 		say("client, after poll() for POLLOUT", sock_tcp_state(c->fd));
-	} else {
+	else
 		die("connect: no SYN-ACK within 1 s");
-	}
 }
 
 /* Step 4: accept() finds the connection complete, in the queue. */
 static int accept_one(int lfd, const struct sockaddr_storage *srv,
 		      const struct hk_client *c)
 {
-	char peer[SOCK_ADDRSTRLEN], mine[SOCK_ADDRSTRLEN];
+	char peer[SOCK_ADDRSTRLEN];
 	int fd;
 
 	/* A listener is readable once its queue holds a connection. */
@@ -132,8 +104,7 @@ static int accept_one(int lfd, const struct sockaddr_storage *srv,
 	fd = accept(lfd, NULL, NULL);
 	if (fd == -1)
 		die("accept:");
-	sock_peer_str(fd, peer, sizeof peer);
-	if (strcmp(peer, sock_addr_str(SA(&c->addr), mine, sizeof mine)))
+	if (!hk_is_ours(fd, c, peer, sizeof peer))
 		die("accept: a client of another program came first, from %s"
 		    " (try --port 0)", peer);
 	printf("   accept() takes it off the queue, and sends nothing: fd %d,"
@@ -183,13 +154,11 @@ static void tally(const struct hk_client *c, int n, int *done, int *waiting)
 	*waiting = n;
 }
 
-/* Once no handshake is in flight: the clients, their server ends (a
- * last ACK dropped on a full queue makes the two differ), the queue.
- * Returns how many clients have not finished their handshake. */
+/* After the handshakes settle; returns how many clients did not finish. */
 static int say_clients(const struct hk_client *c, int n,
 		       const struct sockaddr_storage *srv, int lfd)
 {
-	int left = hk_settle(c, n, SETTLE_MS), done, waiting, est, half;
+	int left = hk_settle(c, n), done, waiting, est, half;
 
 	if (left == -1)
 		die("poll:");
@@ -199,7 +168,7 @@ static int say_clients(const struct hk_client *c, int n,
 	hk_server_ends(c, n, SA(srv), &est, &half);
 	printf("   their server ends, in the kernel's table: %d ESTABLISHED,"
 	       " %d SYN_RECV\n", est, half);
-	if (done > est)
+	if (done > est)	/* a last ACK dropped on a full queue */
 		printf("   %d client(s) ESTABLISHED on their side only: the"
 		       " last ACK found the\n   queue full again and was"
 		       " dropped (see the README's Pitfalls)\n", done - est);
@@ -233,11 +202,11 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 		if (afd == -1)
 			die("accept:");
 		printf("   accept() takes one off the queue; waiting (%d s at"
-		       " most) for a SYN retry\n", RETRY_MS / 1000);
-		fd = hk_await(c, n, RETRY_MS);
+		       " most) for a SYN retry\n", HK_RETRY_S);
+		fd = hk_await(c, n, HK_RETRY_S * 1000);
 		if (fd == -1)
 			printf("   no client got in within %d s\n",
-			       RETRY_MS / 1000);
+			       HK_RETRY_S);
 		else
 			printf("   %s: ESTABLISHED now, after %d SYN"
 			       " retransmission(s)\n",
@@ -252,36 +221,28 @@ static void fill_queue(int lfd, const struct sockaddr_storage *srv, int n)
 int main(int argc, char **argv)
 {
 	struct hk_options o;
-	struct hk_bad_arg bad;
 	struct sockaddr_storage srv;
 	struct hk_trace t;
 	struct hk_client c;
-	int lfd, afd;
+	int lfd, afd, rc;
 
 	set_progname(argv[0]);
-	switch (hk_parse_args(argc, argv, &o, &bad)) {
-	case HK_ARGS_HELP:
-		fputs(hk_usage, stdout);
-		return 0;
-	case HK_ARGS_BAD:
-		die_usage("%s%s%s", bad.before, bad.arg, bad.after);
-	}
+	rc = hk_args(argc, argv, &o);	/* --help, or a usage error: said */
+	if (rc != -1)
+		return rc;
 	printf("Lesson 02: the three-way handshake, step by step.  Every"
 	       " state shown is\nthe kernel's own: getsockopt(TCP_INFO), or"
 	       " its table of connections.\n\n");
-	if (hk_trace_start(&t, &o) != NULL)	/* first: it may unshare */
-		printf("--trace: %s\n\n", t.note);
+	hk_trace_start(&t, &o);	/* first: it may unshare */
 	lfd = open_listener(&o, &srv);
 	connect_one(&srv, &c);
 	afd = accept_one(lfd, &srv, &c);
-	show_trace(&t, lfd);
+	hk_trace_show(&t, lfd);
 	close_both(&c, afd, &srv);
-	show_trace(&t, lfd);
+	hk_trace_show(&t, lfd);
 	if (o.clients > 0)
 		fill_queue(lfd, &srv, o.clients);
-	show_trace(&t, lfd);
-	hk_trace_mermaid(&t);
+	hk_trace_stop(&t, lfd);	/* the last segments, --mermaid's diagram */
 	close(lfd);
-	hk_trace_stop(&t);
 	return 0;
 }
