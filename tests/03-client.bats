@@ -219,9 +219,11 @@ start_socat() {
 
 # bats test_tags=exercise
 @test "a name: localhost resolves through getaddrinfo and connects" {
-	require_localhost
+	# The name from tools/names.c, not from /etc/hosts (a minimal
+	# container has no line for localhost): the same verdict anywhere.
 	start_server "$SERVER" --port 0
-	run --separate-stderr client localhost "$SERVER_PORT" "by name"
+	run --separate-stderr with_names localhost=127.0.0.1 \
+		"$PROG" localhost "$SERVER_PORT" "by name"
 	assert_success
 	assert_line --regexp \
 		"^connected to 127\.0\.0\.1:$SERVER_PORT \(from 127\.0\.0\.1:[0-9]+\)$"
