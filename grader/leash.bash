@@ -565,7 +565,8 @@ leash_inside() {
 			tmpfs "$dir" || exit 125
 	done
 	if [[ -n $home ]]; then
-		mkdir -p "$top" && mount --rbind "/proc/self/fd/$home" "$top" &&
+		mkdir -p "$top" && mount --no-canonicalize --rbind \
+			"/proc/self/fd/$home" "$top" &&
 			cd "$top" || exit 125
 		exec {home}<&-
 	fi
