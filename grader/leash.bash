@@ -553,23 +553,27 @@ leash_inside() {
 		kept+=("$keep")
 		i=$((i + 1))
 	done
-	# The toolkit itself may live in one of the folders replaced below
-	# (a clone in /tmp): hold it open, to put it back in its place.
-	local top=$PWD home=
-	for dir in /tmp /var/tmp /dev/shm /run/lock; do
-		[[ $top/ == "$dir"/* ]] && exec {home}<"$top"
+	# The toolkit and its build may live in one of the folders replaced
+	# below (a clone in /tmp): hold them open, to put them back.
+	local -a homes=() fds=()
+	local top fd
+	for top in "$PWD" "${LAB_OUT:-$PWD/build}"; do
+		for dir in /tmp /var/tmp /dev/shm /run/lock; do
+			[[ $top/ == "$dir"/* ]] || continue
+			exec {fd}<"$top" && homes+=("$top") && fds+=("$fd")
+		done
 	done
 	for dir in /tmp /var/tmp /dev/shm /run/lock; do
 		[[ -d $dir && ! -L $dir ]] || continue
 		mount -t tmpfs -o mode=1777,nosuid,nodev,size=$((LEASH_FSIZE * 4))m \
 			tmpfs "$dir" || exit 125
 	done
-	if [[ -n $home ]]; then
-		mkdir -p "$top" && mount --no-canonicalize --rbind \
-			"/proc/self/fd/$home" "$top" &&
-			cd "$top" || exit 125
-		exec {home}<&-
-	fi
+	for i in "${!homes[@]}"; do
+		mkdir -p "${homes[i]}" && mount --no-canonicalize --rbind \
+			"/proc/self/fd/${fds[i]}" "${homes[i]}" || exit 125
+		eval "exec ${fds[i]}<&-"
+	done
+	cd "$PWD" || exit 125
 	mount -t mqueue mqueue /dev/mqueue 2>/dev/null
 	mkdir -m 0711 /tmp/.leash
 	# The reference binaries: the tests' peers, for the tests' user only.
