@@ -811,8 +811,9 @@ require_attacks() {
 			LESSONS="${L1%%-*}"
 	) >"$GT/killed.log" 2>&1 3>&- 4>&- &
 	pid=$!	# make's
-	# Wait (bounded) for its tests to run: a process of the tests' user.
-	for ((i = 0; i < 600; i++)); do
+	# Wait (bounded: 45 s, for a loaded machine) for its tests to run:
+	# a process of the tests' user.
+	for ((i = 0; i < 900; i++)); do
 		uid_running "$harness" && break
 		sleep 0.05
 	done
