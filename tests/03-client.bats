@@ -326,6 +326,7 @@ start_socat() {
 		"client: connect 127.0.0.3:$REFUSED_PORT: Connection refused (is a server running? try make lesson-04)")"
 }
 
+# bats test_tags=exercise
 @test "three addresses: stops at the first that connects, warning about each one before it only" {
 	local names=lab-three=127.0.0.1,127.0.0.2,127.0.0.3 a
 	# The server on the first address: no warning at all, and the
