@@ -378,6 +378,7 @@ wait_for_stderr() {
 }
 
 @test "accept() out of descriptors (EMFILE): one warning, it goes on, SIGTERM stops it" {
+	require_own_limits
 	local fd
 	require prlimit
 	# Descriptors 0, 1, 2 and the listener, 3: accept() finds none left.
@@ -395,6 +396,7 @@ wait_for_stderr() {
 }
 
 @test "after EMFILE, once a descriptor is free, the waiting client is served" {
+	require_own_limits
 	local client pid
 	require prlimit
 	start_server prlimit --nofile=4: "$PROG" --port 0

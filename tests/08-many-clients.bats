@@ -148,6 +148,7 @@ server_rss() {
 }
 
 @test "a descriptor limit of 64 (ulimit -n) and 100 clients: all served, the server says so and survives" {
+	require_own_limits
 	# shellcheck disable=SC2016 # for the inner bash
 	start_server bash -c 'ulimit -n 64 && exec "$@"' limit "$PROG" \
 		--port 0 --backlog 256

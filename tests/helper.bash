@@ -365,6 +365,14 @@ require_localhost() {
 		skip "the name localhost does not resolve here (no line for it in /etc/hosts)"
 }
 
+# require_own_limits: skip under the grader, where each program runs in
+# grader/jail, started by a broker: a limit the test sets (ulimit,
+# prlimit) does not reach it there.  Not for an exercise test.
+require_own_limits() {
+	[[ -z ${LAB_JAIL:-} ]] ||
+		skip "under the grader the program runs in its jail, which a limit set here does not reach"
+}
+
 # require_private_net: skip unless a private network namespace can be
 # made.  Port 1234 is everybody's default: a test may use it only in a
 # network namespace of its own, where only a loopback exists (unshare -rn
