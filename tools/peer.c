@@ -151,18 +151,8 @@ static void echo_short_no_fin(int fd, size_t limit)
 static void echo_short(int fd, size_t limit)
 {
 	char buf[4096];
-	size_t want;
-	ssize_t got;
 
-	while (limit > 0) {
-		want = limit < sizeof buf ? limit : sizeof buf;
-		got = sock_recv_all(fd, buf, want);
-		if (got <= 0 || sock_send_all(fd, buf, (size_t)got) == -1)
-			break;
-		limit -= (size_t)got;
-		if ((size_t)got < want)
-			break;		/* the client closed first */
-	}
+	echo_short_no_fin(fd, limit);
 	shutdown(fd, SHUT_WR);
 	while (recv(fd, buf, sizeof buf, 0) > 0)
 		;	/* closing with unread data would send a reset */
