@@ -553,11 +553,20 @@ leash_inside() {
 		kept+=("$keep")
 		i=$((i + 1))
 	done
-	# The toolkit and its build may live in one of the folders replaced
-	# below (a clone in /tmp): hold them open, to put them back.
-	local -a homes=() fds=()
-	local top fd
-	for top in "$PWD" "${LAB_OUT:-$PWD/build}"; do
+	# The toolkit, its build and the bats the tests run with (set up
+	# from npm in some toolkit's build/tools) may live in one of the
+	# folders replaced below (a clone in /tmp): hold them open, to put
+	# them back.
+	local -a homes=() fds=() tops=("$PWD" "${LAB_OUT:-$PWD/build}") libs=()
+	local top fd home
+	[[ -z ${LAB_BATS:-} ]] || tops+=("${LAB_BATS%/bin/bats}")
+	IFS=: read -ra libs <<<"${BATS_LIB_PATH:-}"
+	tops+=("${libs[@]}")
+	for top in "${tops[@]}"; do
+		[[ -n $top && -d $top ]] || continue
+		for home in "${homes[@]}"; do
+			[[ $top/ != "$home"/* ]] || continue 2
+		done
 		for dir in /tmp /var/tmp /dev/shm /run/lock; do
 			[[ $top/ == "$dir"/* ]] || continue
 			exec {fd}<"$top" && homes+=("$top") && fds+=("$fd")

@@ -218,8 +218,10 @@ cmd_progress() {
 	else
 		echo "checking ${stale[*]} (changed since the last check," \
 			"or never checked)..."
+		# Each program and its sanitized twin (the tests run both).
 		for l in "${stale[@]}"; do
 			bins+=("$(binary "$l")")
+			bins+=("${bins[-1]}-san")
 		done
 		rm -f "${bins[@]}"
 		"$MAKE" --no-print-directory -s -k "${bins[@]}" >/dev/null 2>&1
@@ -456,9 +458,12 @@ check_lesson() {
 	log=$LAB_OUT/watch/build.log
 	mkdir -p "$LAB_OUT/watch"
 	hash=$(fingerprint "$lesson")
-	rm -f "$bin"
+	rm -f "$bin" "$bin-san"
 	default_signals "$MAKE" --no-print-directory "$bin" >/dev/null 2>"$log"
 	status=$?
+	# Its sanitized twin, which the tests run too, once it compiles.
+	((status != 0)) || default_signals "$MAKE" --no-print-directory \
+		"$bin-san" >/dev/null 2>&1
 	# What the compiler said, as it said it (make's own lines aside).
 	grep -v -E '^g?make(\[[0-9]+\])?: ' "$log" >"$log.cc"
 	if ((status != 0)) || [[ ! -x $bin ]]; then
