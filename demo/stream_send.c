@@ -24,18 +24,26 @@ int stream_send(int fd, uint32_t len, stream_send_fn *send_all,
 	static unsigned char piece[PIECE];
 	uint32_t head = htonl(len);
 	size_t off, n;
+	int status = -1, err;
 
 	*sum = STREAM_SUM_START;
-	if (send_all(fd, &head, sizeof head) == -1)
+	if (sock_set_nonblock(fd, 1) == -1)
 		return -1;
+	if (send_all(fd, &head, sizeof head) == -1)
+		goto out;
 	for (off = 0; off < len; off += n) {
 		n = len - off < PIECE ? len - off : PIECE;
 		stream_fill(piece, off, n);
 		*sum = stream_sum(*sum, piece, n);
 		if (send_all(fd, piece, n) == -1)
-			return -1;
+			goto out;
 	}
-	return 0;
+	status = 0;
+out:
+	err = errno;
+	sock_set_nonblock(fd, 0);
+	errno = err;
+	return status;
 }
 
 ssize_t stream_verdict(int fd, char *buf, size_t size)

@@ -22,9 +22,11 @@ void stream_make(unsigned char *buf, uint32_t len);
 
 /*
  * Send a stream of len bytes on fd: its length, then the bytes, 64 KiB
- * at a time, each piece with send_all().  Sets *sum to the checksum of
- * the bytes, the one a checking receiver reports.  Returns 0, or -1
- * with errno as send_all() left it.
+ * at a time, each piece with send_all().  The socket is non-blocking
+ * meanwhile, as in lesson 06's demo: a full send buffer is EAGAIN, which
+ * send_all() must wait out with poll(); it is left blocking.  Sets *sum
+ * to the checksum of the bytes, the one a checking receiver reports.
+ * Returns 0, or -1 with errno as send_all() left it.
  */
 int stream_send(int fd, uint32_t len, stream_send_fn *send_all,
 		uint32_t *sum);

@@ -3,6 +3,11 @@
  *
  *   shortio-probe calls FILE LEN   one call of each kind, LEN bytes each
  *   shortio-probe transfer LEN     send LEN bytes, receive them, check
+ *   shortio-probe nonblock WAY LEN the same on non-blocking sockets, where
+ *                                  EAGAIN is met by WAY: poll (poll(),
+ *                                  then call again), select (the same
+ *                                  with select()) or spin (call again
+ *                                  at once: a busy loop)
  *
  * "calls" prints one line per call, "NAME COUNT" (or "NAME EINTR"): the
  * socket calls of a TCP connection over loopback (recv, read, recvfrom,
@@ -33,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -210,6 +216,71 @@ static void probe_transfer(size_t len)
 	close(tcp[1]);
 }
 
+/* Wait (a second at most) until fd is ready for events, the WAY way:
+ * poll or select; spin does not wait. */
+static void wait_for(const char *way, int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	struct timeval tv = { .tv_sec = 1 };
+	fd_set set;
+
+	if (strcmp(way, "poll") == 0) {
+		if (poll(&pfd, 1, 1000) != 1)
+			fail("poll");
+	} else if (strcmp(way, "select") == 0) {
+		FD_ZERO(&set);
+		FD_SET(fd, &set);
+		if (select(fd + 1, events == POLLIN ? &set : NULL,
+			   events == POLLOUT ? &set : NULL, NULL, &tv) != 1)
+			fail("select");
+	}
+}
+
+static void probe_nonblock(const char *way, size_t len)
+{
+	static char in[MAX_LEN];
+	size_t sent = 0, got = 0, i;
+	unsigned long eagain = 0;
+	int tcp[2];
+	ssize_t n;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)(i % 251);
+	loopback_pair(SOCK_STREAM, tcp);
+	for (i = 0; i < 2; i++)
+		if (fcntl(tcp[i], F_SETFL, fcntl(tcp[i], F_GETFL) | O_NONBLOCK)
+		    == -1)
+			fail("fcntl");
+	while (sent < len) {
+		n = send(tcp[1], buf + sent, len - sent, 0);
+		if (n == -1 && errno == EAGAIN) {
+			eagain++;
+			wait_for(way, tcp[1], POLLOUT);
+		} else if (n <= 0) {
+			fail("send");
+		} else {
+			sent += (size_t)n;
+		}
+	}
+	wait_queued(tcp[0], len);
+	while (got < len) {
+		n = recv(tcp[0], in + got, len - got, 0);
+		if (n == -1 && errno == EAGAIN) {
+			eagain++;
+			wait_for(way, tcp[0], POLLIN);
+		} else if (n <= 0) {
+			fail("recv");
+		} else {
+			got += (size_t)n;
+		}
+	}
+	printf("sent %zu, received %zu\n", sent, got);
+	printf("intact %s\n", memcmp(buf, in, len) == 0 ? "yes" : "no");
+	printf("eagain %lu\n", eagain);
+	close(tcp[0]);
+	close(tcp[1]);
+}
+
 int main(int argc, char **argv)
 {
 	size_t len = argc > 2 ? strtoul(argv[argc - 1], NULL, 10) : 0;
@@ -220,9 +291,16 @@ int main(int argc, char **argv)
 	else if (argc == 3 && strcmp(argv[1], "transfer") == 0 && len > 0
 		 && len <= MAX_LEN)
 		probe_transfer(len);
+	else if (argc == 4 && strcmp(argv[1], "nonblock") == 0 && len > 0
+		 && len <= MAX_LEN
+		 && (strcmp(argv[2], "poll") == 0
+		     || strcmp(argv[2], "select") == 0
+		     || strcmp(argv[2], "spin") == 0))
+		probe_nonblock(argv[2], len);
 	else {
 		fprintf(stderr, "usage: shortio-probe calls FILE LEN (1..%d) | "
-				"transfer LEN (1..%d)\n", CALL_LEN, MAX_LEN);
+				"transfer LEN (1..%d) | nonblock poll|select|spin"
+				" LEN\n", CALL_LEN, MAX_LEN);
 		return 2;
 	}
 	return 0;

@@ -53,6 +53,7 @@ under() {
 	shift 3
 	local args=(calls "$BATS_TEST_TMPDIR/scratch" 64)
 	[[ $mode == transfer ]] && args=(transfer 3000)
+	[[ $mode == "nonblock "* ]] && args=(nonblock "${mode#nonblock }" 3000)
 	run --separate-stderr bounded env LD_PRELOAD="$shim" \
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		"$@" "$probe" "${args[@]}"
@@ -197,6 +198,37 @@ shims() { compgen -G "$VARIANTS/shortio-*.so"; }
 	assert_line --regexp '^sent 3000 bytes in [0-9]+ calls$'
 	assert_line "intact yes"
 	assert_line --regexp '^eintr [1-9][0-9]*$'
+}
+
+@test "SHORTIO_EAGAIN=100 leaves blocking sockets alone" {
+	under "$SHIM" "$FORTIFIED" calls SHORTIO_EAGAIN=100
+	assert_success
+	assert_counts 64 64 "${SOCKET_CALLS[@]}" "${LEFT_ALONE[@]}"
+}
+
+@test "SHORTIO_EAGAIN=40 on non-blocking sockets loses no data; waiting in poll() or select() is no busy retry" {
+	local way probe
+	for probe in "$PROBE" "$FORTIFIED"; do
+		for way in poll select; do
+			under "$SHIM" "$probe" "nonblock $way" SHORTIO_MAX=5 \
+				SHORTIO_EAGAIN=40 SHORTIO_VERBOSE=1
+			assert_success
+			assert_line "sent 3000, received 3000"
+			assert_line "intact yes"
+			assert_line --regexp '^eagain [1-9][0-9]*$'
+			assert_regex "$stderr" ", ${lines[2]#eagain } with EAGAIN \(SHORTIO_EAGAIN=40\); 0 retried at once after EAGAIN "
+		done
+	done
+}
+
+@test "a call again at once after EAGAIN, without poll(), is counted as a busy retry" {
+	under "$SHIM" "$PROBE" "nonblock spin" SHORTIO_MAX=5 SHORTIO_EAGAIN=40 \
+		SHORTIO_VERBOSE=1
+	assert_success
+	assert_line "intact yes"
+	assert_line --regexp '^eagain [1-9][0-9]*$'
+	# Every EAGAIN was followed by a retry at once.
+	assert_regex "$stderr" ", ${lines[2]#eagain } with EAGAIN \(SHORTIO_EAGAIN=40\); ${lines[2]#eagain } retried at once after EAGAIN \(no poll, select or epoll_wait between\)$"
 }
 
 @test "the sizes are 1..SHORTIO_MAX, the same for one seed, others for another" {

@@ -18,7 +18,17 @@
  *   SHORTIO_EINTR=P    P percent of calls fail with EINTR, before they
  *                      reach the kernel, so no data is lost (100: every
  *                      call, forever)
+ *   SHORTIO_EAGAIN=P   P percent of calls on a non-blocking socket (or
+ *                      with MSG_DONTWAIT) fail with EAGAIN, before they
+ *                      reach the kernel, as when its buffer is full or
+ *                      empty: a program must wait (poll) and call again
  *   SHORTIO_VERBOSE=1  say on stderr, at exit, what was done
+ *
+ * What it counts: a call on a socket whose last call failed with EAGAIN
+ * (the shim's or the kernel's), with no poll(), ppoll(), select(),
+ * pselect() or epoll_wait() since, is "retried at once": a busy loop that
+ * burns a core while it waits for room or data.  SHORTIO_VERBOSE's report
+ * says how many there were.
  *
  * What it touches: recv, read, recvfrom, recvmsg, readv, send, write,
  * sendto, sendmsg, writev, and glibc's fortified __recv_chk, __read_chk
@@ -43,12 +53,17 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -59,10 +74,16 @@ ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags);
 ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 		       int flags, struct sockaddr *addr, socklen_t *addrlen);
+int __poll_chk(struct pollfd *fds, nfds_t count, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t count, const struct timespec *tmo,
+		const sigset_t *mask, size_t fdslen);
 
 /* A shortened vectored call uses at most this many buffers: fewer bytes
  * than asked is always a legal answer. */
 #define PART_IOVS 16
+
+/* Descriptors below this are watched for retries after EAGAIN. */
+#define TRACKED_FDS 1024
 
 /* The functions we stand in front of, found with dlsym(RTLD_NEXT). */
 static struct {
@@ -82,16 +103,36 @@ static struct {
 	ssize_t (*read_chk)(int, void *, size_t, size_t);
 	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int,
 				struct sockaddr *, socklen_t *);
+	/* The ways to wait, only counted. */
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
+	int (*poll_chk)(struct pollfd *, nfds_t, int, size_t);
+	int (*ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
+			 const sigset_t *, size_t);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int,
+			   const sigset_t *);
 } real;
 
 static int ready;		/* setup() has run */
 static size_t max_len;		/* SHORTIO_MAX; 0: do not shorten */
 static unsigned eintr_pct;	/* SHORTIO_EINTR */
+static unsigned eagain_pct;	/* SHORTIO_EAGAIN */
+static int active;		/* any of the three set: calls are watched */
 static uint64_t seed = 1;	/* SHORTIO_SEED */
 static int verbose;		/* SHORTIO_VERBOSE */
 
 /* Counters for the report; atomic, as threads may share them. */
-static atomic_ulong draws, calls, shortened, interrupted;
+static atomic_ulong draws, calls, shortened, interrupted, again, spins;
+
+/* How many waits (poll and the like) so far; and per descriptor, that
+ * count plus one when its last call failed with EAGAIN, else 0. */
+static atomic_ulong waits;
+static atomic_ulong again_at[TRACKED_FDS];
 
 static void say(const char *msg)
 {
@@ -150,11 +191,22 @@ __attribute__((constructor)) static void setup(void)
 	resolve(&real.recv_chk, "__recv_chk");
 	resolve(&real.read_chk, "__read_chk");
 	resolve(&real.recvfrom_chk, "__recvfrom_chk");
+	resolve(&real.poll, "poll");
+	resolve(&real.ppoll, "ppoll");
+	resolve(&real.poll_chk, "__poll_chk");
+	resolve(&real.ppoll_chk, "__ppoll_chk");
+	resolve(&real.select, "select");
+	resolve(&real.pselect, "pselect");
+	resolve(&real.epoll_wait, "epoll_wait");
+	resolve(&real.epoll_pwait, "epoll_pwait");
 
 	n = env_number("SHORTIO_MAX", 0, SSIZE_MAX);
 	max_len = n > 0 ? (size_t)n : 0;
 	n = env_number("SHORTIO_EINTR", 0, 100);
 	eintr_pct = n > 0 ? (unsigned)n : 0;
+	n = env_number("SHORTIO_EAGAIN", 0, 100);
+	eagain_pct = n > 0 ? (unsigned)n : 0;
+	active = max_len > 0 || eintr_pct > 0 || eagain_pct > 0;
 	n = env_number("SHORTIO_SEED", 1, LLONG_MAX);
 	seed = n >= 0 ? (uint64_t)n : 1;
 	verbose = env_number("SHORTIO_VERBOSE", 0, 1) == 1;
@@ -163,19 +215,29 @@ __attribute__((constructor)) static void setup(void)
 
 __attribute__((destructor)) static void report(void)
 {
-	char msg[200];
+	char msg[300];
+	int len;
 
 	if (!verbose)
 		return;
 	/* The program's own output, still buffered at exit, comes first. */
 	fflush(stdout);
-	snprintf(msg, sizeof msg,
-		 "shortio: pid %ld: %lu socket calls, %lu shortened "
-		 "(SHORTIO_MAX=%zu SHORTIO_SEED=%llu), %lu failed with "
-		 "EINTR\n",
-		 (long)getpid(), atomic_load(&calls), atomic_load(&shortened),
-		 max_len, (unsigned long long)seed, atomic_load(&interrupted));
+	len = snprintf(msg, sizeof msg,
+		       "shortio: pid %ld: %lu socket calls, %lu shortened "
+		       "(SHORTIO_MAX=%zu SHORTIO_SEED=%llu), %lu failed with "
+		       "EINTR",
+		       (long)getpid(), atomic_load(&calls),
+		       atomic_load(&shortened), max_len,
+		       (unsigned long long)seed, atomic_load(&interrupted));
+	if (len > 0 && (size_t)len < sizeof msg
+	    && (eagain_pct > 0 || atomic_load(&spins) > 0))
+		snprintf(msg + len, sizeof msg - (size_t)len,
+			 ", %lu with EAGAIN (SHORTIO_EAGAIN=%u); %lu retried"
+			 " at once after EAGAIN (no poll, select or"
+			 " epoll_wait between)",
+			 atomic_load(&again), eagain_pct, atomic_load(&spins));
 	say(msg);
+	say("\n");
 }
 
 /* The n-th number of the seed's sequence (splitmix64): the sizes depend
@@ -203,10 +265,36 @@ static int is_stream_socket(int fd)
 	return yes;
 }
 
+/* Would a call on fd with these flags fail with EAGAIN rather than wait? */
+static int is_nonblocking(int fd, int flags)
+{
+	int saved = errno;
+	int fl = fcntl(fd, F_GETFL);
+
+	errno = saved;
+	return (flags & MSG_DONTWAIT) || (fl != -1 && (fl & O_NONBLOCK));
+}
+
+/* Remember whether the call on fd that just ended failed with EAGAIN;
+ * returns its result n, errno untouched. */
+static ssize_t after(int fd, ssize_t n)
+{
+	int err = errno;
+
+	if (active && fd >= 0 && fd < TRACKED_FDS)
+		atomic_store(&again_at[fd],
+			     n == -1 && (err == EAGAIN || err == EWOULDBLOCK)
+				     ? atomic_load(&waits) + 1 : 0);
+	errno = err;
+	return n;
+}
+
 /*
  * The heart of the shim: decide the fate of a call on fd that asks to
  * move *len bytes.  Returns 0 with *len possibly made smaller, or -1 with
- * errno EINTR when the call is to fail without reaching the kernel.
+ * errno EINTR or EAGAIN when the call is to fail without reaching the
+ * kernel.  Counts the call as retried at once if it follows an EAGAIN on
+ * fd with no wait between.
  */
 static int shorten(int fd, size_t *len, int flags)
 {
@@ -214,14 +302,23 @@ static int shorten(int fd, size_t *len, int flags)
 
 	if (!ready)
 		setup();	/* called from another library's constructor */
-	if ((max_len == 0 && eintr_pct == 0) || *len == 0
-	    || (flags & MSG_WAITALL) || !is_stream_socket(fd))
+	if (!active || *len == 0 || (flags & MSG_WAITALL)
+	    || !is_stream_socket(fd))
 		return 0;
 	atomic_fetch_add(&calls, 1);
+	if (fd < TRACKED_FDS && atomic_load(&again_at[fd]) != 0
+	    && atomic_load(&again_at[fd]) == atomic_load(&waits) + 1)
+		atomic_fetch_add(&spins, 1);
 	if (eintr_pct > 0 && next_random() % 100 < eintr_pct) {
 		atomic_fetch_add(&interrupted, 1);
 		errno = EINTR;
-		return -1;
+		return (int)after(fd, -1);
+	}
+	if (eagain_pct > 0 && is_nonblocking(fd, flags)
+	    && next_random() % 100 < eagain_pct) {
+		atomic_fetch_add(&again, 1);
+		errno = EAGAIN;
+		return (int)after(fd, -1);
 	}
 	if (max_len == 0)
 		return 0;
@@ -280,28 +377,28 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(recv, fd, buf, len, flags);
+	return after(fd, CALL(recv, fd, buf, len, flags));
 }
 
 ssize_t read(int fd, void *buf, size_t len)
 {
 	if (shorten(fd, &len, 0) == -1)
 		return -1;
-	return CALL(read, fd, buf, len);
+	return after(fd, CALL(read, fd, buf, len));
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(send, fd, buf, len, flags);
+	return after(fd, CALL(send, fd, buf, len, flags));
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	if (shorten(fd, &len, 0) == -1)
 		return -1;
-	return CALL(write, fd, buf, len);
+	return after(fd, CALL(write, fd, buf, len));
 }
 
 /*
@@ -317,7 +414,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 {
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(recvfrom, fd, buf, len, flags, addr, addrlen);
+	return after(fd, CALL(recvfrom, fd, buf, len, flags, addr, addrlen));
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -325,7 +422,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 {
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(sendto, fd, buf, len, flags, addr, addrlen);
+	return after(fd, CALL(sendto, fd, buf, len, flags, addr, addrlen));
 }
 #pragma GCC diagnostic pop
 
@@ -335,14 +432,14 @@ ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
 {
 	if (len <= buflen && shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(recv_chk, fd, buf, len, buflen, flags);
+	return after(fd, CALL(recv_chk, fd, buf, len, buflen, flags));
 }
 
 ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	if (len <= buflen && shorten(fd, &len, 0) == -1)
 		return -1;
-	return CALL(read_chk, fd, buf, len, buflen);
+	return after(fd, CALL(read_chk, fd, buf, len, buflen));
 }
 
 ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
@@ -350,7 +447,8 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 {
 	if (len <= buflen && shorten(fd, &len, flags) == -1)
 		return -1;
-	return CALL(recvfrom_chk, fd, buf, len, buflen, flags, addr, addrlen);
+	return after(fd, CALL(recvfrom_chk, fd, buf, len, buflen, flags, addr,
+			      addrlen));
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int count)
@@ -365,7 +463,7 @@ ssize_t readv(int fd, const struct iovec *iov, int count)
 		count = (int)iov_cut(iov, (size_t)count, len, part);
 		iov = part;
 	}
-	return CALL(readv, fd, iov, count);
+	return after(fd, CALL(readv, fd, iov, count));
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int count)
@@ -380,7 +478,7 @@ ssize_t writev(int fd, const struct iovec *iov, int count)
 		count = (int)iov_cut(iov, (size_t)count, len, part);
 		iov = part;
 	}
-	return CALL(writev, fd, iov, count);
+	return after(fd, CALL(writev, fd, iov, count));
 }
 
 /* recvmsg and sendmsg work on a copy of the header that points at a
@@ -398,11 +496,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
 	if (len == total)
-		return CALL(recvmsg, fd, msg, flags);
+		return after(fd, CALL(recvmsg, fd, msg, flags));
 	copy = *msg;
 	copy.msg_iov = part;
 	copy.msg_iovlen = iov_cut(msg->msg_iov, msg->msg_iovlen, len, part);
-	n = CALL(recvmsg, fd, &copy, flags);
+	n = after(fd, CALL(recvmsg, fd, &copy, flags));
 	msg->msg_namelen = copy.msg_namelen;
 	msg->msg_controllen = copy.msg_controllen;
 	msg->msg_flags = copy.msg_flags;
@@ -420,9 +518,71 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (shorten(fd, &len, flags) == -1)
 		return -1;
 	if (len == total)
-		return CALL(sendmsg, fd, msg, flags);
+		return after(fd, CALL(sendmsg, fd, msg, flags));
 	copy = *msg;
 	copy.msg_iov = part;
 	copy.msg_iovlen = iov_cut(msg->msg_iov, msg->msg_iovlen, len, part);
-	return CALL(sendmsg, fd, &copy, flags);
+	return after(fd, CALL(sendmsg, fd, &copy, flags));
+}
+
+/* The ways to wait: each is counted, then done as asked.  (glibc's
+ * fortified poll and ppoll, __poll_chk and __ppoll_chk, call its internal
+ * poll, which no preload sees: they are counted here too.) */
+static void waited(void)
+{
+	if (!ready)
+		setup();
+	atomic_fetch_add(&waits, 1);
+}
+
+int poll(struct pollfd *fds, nfds_t count, int timeout)
+{
+	waited();
+	return CALL(poll, fds, count, timeout);
+}
+
+int ppoll(struct pollfd *fds, nfds_t count, const struct timespec *tmo,
+	  const sigset_t *mask)
+{
+	waited();
+	return CALL(ppoll, fds, count, tmo, mask);
+}
+
+int __poll_chk(struct pollfd *fds, nfds_t count, int timeout, size_t fdslen)
+{
+	waited();
+	return CALL(poll_chk, fds, count, timeout, fdslen);
+}
+
+int __ppoll_chk(struct pollfd *fds, nfds_t count, const struct timespec *tmo,
+		const sigset_t *mask, size_t fdslen)
+{
+	waited();
+	return CALL(ppoll_chk, fds, count, tmo, mask, fdslen);
+}
+
+int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tmo)
+{
+	waited();
+	return CALL(select, nfds, r, w, e, tmo);
+}
+
+int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+	    const struct timespec *tmo, const sigset_t *mask)
+{
+	waited();
+	return CALL(pselect, nfds, r, w, e, tmo, mask);
+}
+
+int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
+{
+	waited();
+	return CALL(epoll_wait, epfd, events, max, timeout);
+}
+
+int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout,
+		const sigset_t *mask)
+{
+	waited();
+	return CALL(epoll_pwait, epfd, events, max, timeout, mask);
 }
