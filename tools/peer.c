@@ -112,12 +112,20 @@ static int bind_only(const char *host, const char *port, int *gai_err)
 	return fd;
 }
 
-/* Copy everything back until EOF or an error. */
-static void echo_all(int fd)
+/*
+ * What a server mode does with each client, one after another: a serve
+ * function.  It gets the mode's count N (0 where it takes none); main()
+ * closes the connection after it (a FIN, or a RST once reset_on_close()
+ * has been called).
+ */
+
+/* echo: copy everything back until EOF or an error. */
+static void echo_all(int fd, size_t n_unused)
 {
 	char buf[16384];
 	ssize_t n;
 
+	(void)n_unused;
 	while ((n = recv(fd, buf, sizeof buf, 0)) != 0) {
 		if (n == -1) {
 			if (errno == EINTR)
@@ -147,7 +155,8 @@ static void echo_short_no_fin(int fd, size_t limit)
 	}
 }
 
-/* Echo at most limit bytes, then say we are done (FIN) and drain. */
+/* short: echo at most limit bytes, then say we are done (FIN) and
+ * drain. */
 static void echo_short(int fd, size_t limit)
 {
 	char buf[4096];
@@ -158,24 +167,26 @@ static void echo_short(int fd, size_t limit)
 		;	/* closing with unread data would send a reset */
 }
 
-/* Answer a client's requests (lesson 10) and say how it ended. */
-static void requests(int fd)
+/* requests: answer a client's requests (lesson 10), say how it ended. */
+static void requests(int fd, size_t n_unused)
 {
 	char report[160];
 
+	(void)n_unused;
 	sock_set_timeout(fd, 10000);
 	request_serve(fd, report, sizeof report);
 	printf("%s\n", report);
 	fflush(stdout);
 }
 
-/* Check the stream a client sends (lesson 06): say, and send back, how
- * it went.  The bound keeps a client that stops sending from holding
- * the peer forever. */
-static void check(int fd)
+/* check: check the stream a client sends (lesson 06); say, and send
+ * back, how it went.  The bound keeps a client that stops sending from
+ * holding the peer forever. */
+static void check(int fd, size_t n_unused)
 {
 	char report[160];
 
+	(void)n_unused;
 	sock_set_timeout(fd, 10000);
 	stream_check(fd, report, sizeof report);
 	printf("%s\n", report);
@@ -243,7 +254,8 @@ static void send_stdin(int fd)
 	}
 }
 
-/* Echo the first limit bytes, then as many more of our own, then drain. */
+/* more: echo the first limit bytes, then as many more of our own, then
+ * drain. */
 static void echo_more(int fd, size_t limit)
 {
 	char buf[4096];
@@ -261,17 +273,16 @@ static void echo_more(int fd, size_t limit)
 		;
 }
 
-/* Close with a reset (RST) instead of a FIN: SO_LINGER on, 0 seconds. */
-static void close_reset(int fd)
+/* Make close() send a reset (RST) instead of a FIN: SO_LINGER on, 0 s. */
+static void reset_on_close(int fd)
 {
 	struct linger lg = { 1, 0 };
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	close(fd);
 }
 
-/* Read limit bytes (4096 at most), send back the first half of them,
- * then reset. */
+/* cut: read limit bytes (4096 at most), send back the first half of
+ * them, then reset. */
 static void echo_reset(int fd, size_t limit)
 {
 	char buf[4096];
@@ -280,21 +291,77 @@ static void echo_reset(int fd, size_t limit)
 	got = sock_recv_all(fd, buf, limit < sizeof buf ? limit : sizeof buf);
 	if (got > 0)
 		sock_send_all(fd, buf, (size_t)got / 2);
-	close_reset(fd);
+	reset_on_close(fd);
 }
 
-/* A FIN at once, then, once the client has sent something, a RST. */
-static void fin_reset(int fd)
+/* fin-reset: a FIN at once, then, once the client has sent something,
+ * a RST. */
+static void fin_reset(int fd, size_t n_unused)
 {
 	char c;
 
+	(void)n_unused;
 	shutdown(fd, SHUT_WR);
 	while (recv(fd, &c, 1, 0) == -1 && errno == EINTR)
 		;
-	close_reset(fd);
+	reset_on_close(fd);
 }
 
-/* The fin-rst client: N bytes, a FIN, then a RST. */
+/* confirm, extra N, stall, reset, hangup, miscount: lesson 07's peers,
+ * as confirm_how says; one line each. */
+static enum confirm_how confirm_how;
+
+static void confirm(int fd, size_t extra)
+{
+	char said[160];
+
+	confirm_serve(fd, confirm_how, extra, said, sizeof said);
+	printf("%s\n", said);
+	fflush(stdout);
+}
+
+/*
+ * The modes that are not servers of one client after another: each runs
+ * once, and its return value is the exit status.
+ */
+
+/* connect: a client that sends stdin and copies the answer to stdout. */
+static int connect_mode(const char *host, const char *port, size_t n)
+{
+	int fd, gai_err;
+
+	(void)n;
+	fd = sock_connect(host, port, 10000, &gai_err);
+	if (fd == -1 && gai_err != 0)
+		die("%s: %s", host, gai_strerror(gai_err));
+	if (fd == -1)
+		die("connect %s:%s:", host, port);
+	send_stdin(fd);
+	close(fd);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* refuse: bound, never listening, until SIGALRM. */
+static int refuse(const char *host, const char *port, size_t n)
+{
+	char where[SOCK_ADDRSTRLEN];
+	int lfd, gai_err;
+
+	(void)n;
+	lfd = bind_only(host, port, &gai_err);
+	if (lfd == -1 && gai_err != 0)
+		die("%s: %s", host, gai_strerror(gai_err));
+	if (lfd == -1)
+		die("bind %s:%s:", host, port);
+	if (sock_local_str(lfd, where, sizeof where) == NULL)
+		die("getsockname:");
+	printf("refusing connections on %s\n", where);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* fin-rst: a client that sends N bytes, a FIN, then a RST. */
 static int fin_rst(const char *host, const char *port, size_t n)
 {
 	char buf[4096], where[SOCK_ADDRSTRLEN];
@@ -316,12 +383,14 @@ static int fin_rst(const char *host, const char *port, size_t n)
 		die("shutdown:");
 	if (sock_local_str(fd, where, sizeof where) == NULL)
 		die("getsockname:");
-	close_reset(fd);
+	reset_on_close(fd);
+	close(fd);
 	printf("sent %zu bytes, FIN, RST from %s\n", n, where);
 	return 0;
 }
 
-/* The flood client: a small receive buffer, N bytes sent, none read. */
+/* flood: a client with a small receive buffer that sends N bytes and
+ * reads none. */
 static int flood(const char *host, const char *port, size_t n)
 {
 	struct addrinfo hints, *ai;
@@ -354,6 +423,52 @@ static int flood(const char *host, const char *port, size_t n)
 		pause();
 }
 
+/*
+ * The modes.  A server mode listens, then gives each client in turn to
+ * serve (NULL: closes it at once), or never accepts (HOLD); run is a mode
+ * that is not such a server, and runs once.
+ */
+enum { COUNTED = 1, HOLD = 2, NEEDS_PORT = 4 };
+
+struct mode {
+	const char *name;
+	unsigned flags;		/* COUNTED: takes a count N */
+	void (*serve)(int fd, size_t n);
+	int (*run)(const char *host, const char *port, size_t n);
+};
+
+static const struct mode modes[] = {
+	{ "hold",      HOLD,                 NULL,       NULL },
+	{ "echo",      0,                    echo_all,   NULL },
+	{ "close",     0,                    NULL,       NULL },
+	{ "short",     COUNTED,              echo_short, NULL },
+	{ "check",     0,                    check,      NULL },
+	{ "requests",  0,                    requests,   NULL },
+	{ "more",      COUNTED,              echo_more,  NULL },
+	{ "cut",       COUNTED,              echo_reset, NULL },
+	{ "fin-reset", 0,                    fin_reset,  NULL },
+	{ "refuse",    0,                    NULL,       refuse },
+	{ "connect",   0,                    NULL,       connect_mode },
+	{ "fin-rst",   COUNTED | NEEDS_PORT, NULL,       fin_rst },
+	{ "flood",     COUNTED | NEEDS_PORT, NULL,       flood },
+};
+
+/* The mode called name, or NULL.  Lesson 07's modes are demo/confirm.c's
+ * names: one entry serves them all, as confirm_how says. */
+static const struct mode *find_mode(const char *name)
+{
+	static struct mode confirming = { "confirm", 0, confirm, NULL };
+	size_t i;
+
+	for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(modes[i].name, name) == 0)
+			return &modes[i];
+	if (confirm_mode(name, &confirm_how) == -1)
+		return NULL;
+	confirming.flags = confirm_how == CONFIRM_EXTRA ? COUNTED : 0;
+	return &confirming;
+}
+
 static unsigned long parse_count(const char *text)
 {
 	unsigned long n;
@@ -365,12 +480,11 @@ static unsigned long parse_count(const char *text)
 
 int main(int argc, char **argv)
 {
-	const char *host = "127.0.0.1", *port = "0", *mode = NULL;
+	const char *host = "127.0.0.1", *port = "0", *name = NULL;
 	const char *arg = NULL;
-	unsigned long life = 60, limit = 0;
-	enum confirm_how how = CONFIRM_OK;
-	int confirming;
-	char said[160];
+	const struct mode *m;
+	unsigned long life = 60;
+	size_t count = 0;
 	char where[SOCK_ADDRSTRLEN];
 	int lfd, fd, gai_err, i;
 
@@ -387,68 +501,35 @@ int main(int argc, char **argv)
 			life = parse_count(argv[++i]);
 			if (life == 0 || life > 86400)	/* alarm(0): forever */
 				die_usage("--life: 1 to 86400 seconds");
-		} else if (mode == NULL) {
-			mode = argv[i];
+		} else if (name == NULL) {
+			name = argv[i];
 		} else if (arg == NULL) {
 			arg = argv[i];
 		} else {
 			die_usage("unexpected argument '%s'", argv[i]);
 		}
 	}
-	if (mode == NULL)
+	/* All before the "listening on" line, which tells tests we are
+	 * ready. */
+	if (name == NULL)
 		die_usage("no mode given (hold, echo, close, short N, check, refuse,"
 			  " connect, requests, confirm, extra N, stall, reset,"
 			  " hangup, miscount, more N, cut N, fin-reset, fin-rst N,"
 			  " flood N)");
-	confirming = confirm_mode(mode, &how) == 0;
-	if (strcmp(mode, "short") == 0 || how == CONFIRM_EXTRA
-	    || strcmp(mode, "cut") == 0 || strcmp(mode, "more") == 0
-	    || strcmp(mode, "fin-rst") == 0 || strcmp(mode, "flood") == 0) {
+	m = find_mode(name);
+	if (m == NULL)
+		die_usage("unknown mode '%s'", name);
+	if (m->flags & COUNTED) {
 		if (arg == NULL)
-			die_usage("%s needs a byte count", mode);
-		limit = parse_count(arg);
+			die_usage("%s needs a byte count", name);
+		count = parse_count(arg);
 	}
-	/* Before the "listening on" line, which tells tests we are ready. */
-	if (strcmp(mode, "hold") != 0 && strcmp(mode, "echo") != 0
-	    && strcmp(mode, "close") != 0 && strcmp(mode, "short") != 0
-	    && strcmp(mode, "check") != 0 && strcmp(mode, "refuse") != 0
-	    && strcmp(mode, "connect") != 0 && strcmp(mode, "requests") != 0
-	    && strcmp(mode, "cut") != 0 && strcmp(mode, "fin-rst") != 0
-	    && strcmp(mode, "flood") != 0 && strcmp(mode, "more") != 0
-	    && strcmp(mode, "fin-reset") != 0 && !confirming)
-		die_usage("unknown mode '%s'", mode);
-	if ((strcmp(mode, "fin-rst") == 0 || strcmp(mode, "flood") == 0)
-	    && strcmp(port, "0") == 0)
-		die_usage("%s needs --port", mode);
+	if ((m->flags & NEEDS_PORT) && strcmp(port, "0") == 0)
+		die_usage("%s needs --port", name);
 
 	alarm((unsigned)life);	/* SIGALRM ends us: never outlive a test */
-	if (strcmp(mode, "connect") == 0) {
-		fd = sock_connect(host, port, 10000, &gai_err);
-		if (fd == -1 && gai_err != 0)
-			die("%s: %s", host, gai_strerror(gai_err));
-		if (fd == -1)
-			die("connect %s:%s:", host, port);
-		send_stdin(fd);
-		close(fd);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
-	if (strcmp(mode, "fin-rst") == 0)
-		return fin_rst(host, port, limit);
-	if (strcmp(mode, "flood") == 0)
-		return flood(host, port, limit);
-	if (strcmp(mode, "refuse") == 0) {
-		lfd = bind_only(host, port, &gai_err);
-		if (lfd == -1 && gai_err != 0)
-			die("%s: %s", host, gai_strerror(gai_err));
-		if (lfd == -1)
-			die("bind %s:%s:", host, port);
-		if (sock_local_str(lfd, where, sizeof where) == NULL)
-			die("getsockname:");
-		printf("refusing connections on %s\n", where);
-		fflush(stdout);
-		for (;;)
-			pause();
-	}
+	if (m->run != NULL)
+		return m->run(host, port, count);
 	lfd = sock_listen(host, port, 16, &gai_err);
 	if (lfd == -1 && gai_err != 0)
 		die("%s: %s", host, gai_strerror(gai_err));
@@ -459,11 +540,10 @@ int main(int argc, char **argv)
 	printf("listening on %s\n", where);
 	fflush(stdout);
 
-	if (strcmp(mode, "hold") == 0) {
+	if (m->flags & HOLD) {
 		for (;;)
 			pause();
 	}
-
 	for (;;) {
 		fd = accept(lfd, NULL, NULL);
 		if (fd == -1) {
@@ -471,26 +551,8 @@ int main(int argc, char **argv)
 				continue;
 			die("accept:");
 		}
-		if (strcmp(mode, "echo") == 0)
-			echo_all(fd);
-		else if (strcmp(mode, "short") == 0)
-			echo_short(fd, limit);
-		else if (strcmp(mode, "check") == 0)
-			check(fd);
-		else if (strcmp(mode, "requests") == 0)
-			requests(fd);
-		else if (strcmp(mode, "more") == 0)
-			echo_more(fd, limit);
-		if (confirming) {
-			confirm_serve(fd, how, limit, said, sizeof said);
-			printf("%s\n", said);
-			fflush(stdout);
-		}
-		if (strcmp(mode, "cut") == 0)
-			echo_reset(fd, limit);	/* it closes fd */
-		else if (strcmp(mode, "fin-reset") == 0)
-			fin_reset(fd);		/* it closes fd */
-		else
-			close(fd);
+		if (m->serve != NULL)
+			m->serve(fd, count);
+		close(fd);
 	}
 }
