@@ -814,14 +814,18 @@ require_attacks() {
 	) >"$GT/killed.log" 2>&1 3>&- 4>&- &
 	pid=$!	# make's
 	# Wait (bounded: 45 s, for a loaded machine) for its tests to run:
-	# a process of the tests' user.
+	# bats has begun its report, as the tests' user.  (That user alone
+	# is no sign: the leash first tries, for a moment, what it can read.)
+	local tap=$GT/killed.out/tap/$L1.tap
 	for ((i = 0; i < 900; i++)); do
-		uid_running "$harness" && break
+		[[ -s $tap ]] && uid_running "$harness" && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	uid_running "$harness" || {
+	[[ -s $tap ]] && uid_running "$harness" || {
 		kill -TERM "$pid"
-		fail "the grading never ran its tests"
+		fail "$(printf '%s\n' "the grading never ran its tests:" \
+			"$(cat "$GT/killed.log")")"
 	}
 	kill -TERM "$pid"
 	for ((i = 0; i < 200; i++)); do	# (bounded: 10 s at most)
