@@ -139,7 +139,7 @@ mask() {
 	}
 	# 11. Lesson 10: round-trip times, in ms, and their ratios are this
 	#    run'"'"'s.  What is fast and what waits for the delayed ACK shows in
-	#    the demo'"'"'s verdicts and in the segments counts, kept.
+	#    the demo'"'"'s verdicts and in the segment counts, kept.
 	latency10 && line ~ /^  round trips \(ms\):( [0-9]+\.[0-9][0-9][0-9])+( \.\.\.)?$/ {
 		gsub(/ [0-9]+\.[0-9][0-9][0-9]/, " T", line)
 	}
@@ -147,18 +147,6 @@ mask() {
 	                "  median T ms, slowest T ms", line)
 	            sub(/^  [0-9]+ times faster than two send\(\)s$/,
 	                "  N times faster than two send()s", line) }
-	# 14. Lesson 10'"'"'s demo notes the quick-ACK when the first round
-	#    trip took under a third of the median: a first one slowed by a
-	#    busy machine drops the note.  Both lines go, on both sides.
-	latency10 && line == "  the first is fast (quick-ACK at a connection'"'"'s start); then each body waits" {
-		quickack = 1
-		next
-	}
-	quickack && line == "  for the header'"'"'s ACK, which the server'"'"'s kernel delays" {
-		quickack = 0
-		next
-	}
-	{ quickack = 0 }
 	# 12. Lesson 10 under the short-I/O shim: its pieces of a request
 	#    leave one a segment, or wait for Nagle and go together, as the
 	#    ACKs come: the count of segments varies.
@@ -181,6 +169,18 @@ mask() {
 		if (line ~ /^  the server'"'"'s memory meanwhile: VmRSS [0-9]?[0-9]?[0-9]?[0-9] kB$/)
 			line = "  the server'"'"'s memory meanwhile: VmRSS under 10 MB"
 	}
+	# 14. Lesson 10'"'"'s demo notes the quick-ACK when the first round
+	#    trip took under a third of the median: a first one slowed by a
+	#    busy machine drops the note.  Both lines go, on both sides.
+	latency10 && line == "  the first is fast (quick-ACK at a connection'"'"'s start); then each body waits" {
+		quickack = 1
+		next
+	}
+	quickack && line == "  for the header'"'"'s ACK, which the server'"'"'s kernel delays" {
+		quickack = 0
+		next
+	}
+	{ quickack = 0 }
 	# 9. Lesson 05'"'"'s reader as a client, under the shim: its own
 	#    sends are shortened too, so the echo comes back in pieces as
 	#    they arrive, and how many bytes each recv() finds depends on
