@@ -439,6 +439,27 @@ cpu_ticks() {
 }
 
 # bats test_tags=exercise
+@test "no room to send (the shim: EAGAIN for half the sends): wait again, never retry at once" {
+	local spins
+	# Each send() (MSG_DONTWAIT) takes 1 to 3 bytes or, one time in two,
+	# fails with EAGAIN, as when the client's window is closed; the shim
+	# counts a send() made again at once, with no wait (pselect) between.
+	start_server env LD_PRELOAD="$SHORTIO_LIB" SHORTIO_MAX=3 \
+		SHORTIO_EAGAIN=50 SHORTIO_VERBOSE=1 \
+		ASAN_OPTIONS=verify_asan_link_order=0 "$PROG" --port 0
+	all_bytes "$BATS_TEST_TMPDIR/in"
+	bash_echo "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	run cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+	stop_server
+	assert_equal "$SERVER_STATUS" 0
+	[[ $(<"$SERVER_ERR") =~ \ [1-9][0-9]*\ with\ EAGAIN.*\;\ ([0-9]+)\ retried\ at\ once ]] ||
+		fail "the shim's report is missing: $(<"$SERVER_ERR")"
+	spins=${BASH_REMATCH[1]}
+	((spins == 0)) || fail "send() was called again at once after EAGAIN, $spins times: a busy loop that burns a core while the client is not reading.  Wait for room first: wait_ready(fd, 1)."
+}
+
+# bats test_tags=exercise
 @test "a client gone before its echo (its FIN, then a reset): a warning, never SIGPIPE" {
 	local fd port hex
 	start_lab_server
