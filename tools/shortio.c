@@ -27,8 +27,8 @@
  * What it counts: a call on a socket whose last call failed with EAGAIN
  * (the shim's or the kernel's), with no poll(), ppoll(), select(),
  * pselect() or epoll_wait() since, is "retried at once": a busy loop that
- * burns a core while it waits for room or data.  SHORTIO_VERBOSE's report
- * says how many there were.
+ * burns a core while it waits for room or data.  With SHORTIO_EAGAIN
+ * set, SHORTIO_VERBOSE's report says how many there were.
  *
  * What it touches: recv, read, recvfrom, recvmsg, readv, send, write,
  * sendto, sendmsg, writev, and glibc's fortified __recv_chk, __read_chk
@@ -229,8 +229,7 @@ __attribute__((destructor)) static void report(void)
 		       (long)getpid(), atomic_load(&calls),
 		       atomic_load(&shortened), max_len,
 		       (unsigned long long)seed, atomic_load(&interrupted));
-	if (len > 0 && (size_t)len < sizeof msg
-	    && (eagain_pct > 0 || atomic_load(&spins) > 0))
+	if (len > 0 && (size_t)len < sizeof msg && eagain_pct > 0)
 		snprintf(msg + len, sizeof msg - (size_t)len,
 			 ", %lu with EAGAIN (SHORTIO_EAGAIN=%u); %lu retried"
 			 " at once after EAGAIN (no poll, select or"
