@@ -71,7 +71,7 @@ peer_said() {
 }
 
 @test "the demo finishes by itself, exit 0, and narrates its four steps" {
-	run closer
+	run_once closer
 	assert_success
 	assert_line --index 0 "Lesson 07: closing a connection without losing data."
 	assert_line --regexp '^1\. send\(\) is not delivery\.'
@@ -81,7 +81,7 @@ peer_said() {
 }
 
 @test "step 1: every byte ACKed by the peer's kernel, none read by the peer" {
-	run closer
+	run_once closer
 	assert_success
 	assert_line "  send() returned 20000: the bytes are in our kernel's send buffer"
 	assert_line "  our send queue holds 0 bytes (SIOCOUTQ): the peer's kernel ACKed them all"
@@ -90,14 +90,14 @@ peer_said() {
 }
 
 @test "step 2: the half-close: the peer reads to the end, and still answers" {
-	run closer
+	run_once closer
 	assert_success
 	assert_line "  after 7 bytes: the end of the request.  Our end is now FIN_WAIT2:"
 	assert_line '  we read the reply to its end: 5 bytes, "ok 7", then recv() returned 0'
 }
 
 @test "step 3: a close with unread data resets; SO_LINGER {1, 0} leaves no TIME_WAIT" {
-	run closer
+	run_once closer
 	assert_success
 	assert_line --regexp '^  The peer reads [0-9]+ of them, then recv\(\): Connection reset by peer$'
 	[[ $output =~ reads\ ([0-9]+)\ of ]]
@@ -201,7 +201,7 @@ peer_said() {
 
 # bats test_tags=exercise
 @test "step 4: finish() against the demo's four peers" {
-	run closer
+	run_once closer
 	assert_success
 	assert_line '    finish(): delivered: the peer confirmed "ok 10"'
 	assert_line '    finish(): the peer reset the connection: no confirmation'

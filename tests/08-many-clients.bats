@@ -208,7 +208,7 @@ server_rss() {
 }
 
 @test "the demo ends by itself, exits 0 and narrates its four steps" {
-	run pollserver
+	run_once pollserver
 	assert_success
 	assert_line --index 0 "Lesson 08: one process, many clients."
 	assert_line --regexp '^  all 50 got every echo, byte-exact'
@@ -249,7 +249,7 @@ server_rss() {
 
 # bats test_tags=exercise
 @test "the demo's step 2: the 20 other clients get their echo while the hog waits" {
-	run pollserver
+	run_once pollserver
 	assert_success
 	assert_line --regexp '^  the hog: the server stopped taking its bytes after [0-9]+$'
 	assert_line --regexp '^  all 20 got every echo, byte-exact'

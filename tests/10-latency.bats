@@ -85,7 +85,7 @@ segments() {
 }
 
 @test "the demo finishes by itself, exit 0, and narrates the four ways" {
-	run request
+	run_once request
 	assert_success
 	assert_line --index 0 --partial "Lesson 10: latency."
 	assert_line "1. two send()s, header then body:"
@@ -98,7 +98,7 @@ segments() {
 }
 
 @test "demo: two send()s stall, TCP_NODELAY and TCP_CORK do not" {
-	run request
+	run_once request
 	assert_success
 	# Steps 3 and 4 each end with how much faster than step 1 they were.
 	run grep -cE '^  [0-9]+ times faster than two send\(\)s$' <<<"$output"
@@ -154,7 +154,7 @@ segments() {
 
 # bats test_tags=exercise
 @test "demo step 2: send_request() is many times faster than two send()s, one segment a request" {
-	run request
+	run_once request
 	assert_success
 	assert_output --partial "$(printf '%s\n' \
 		"2. one writev(): send_request():" \

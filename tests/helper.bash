@@ -88,6 +88,23 @@ lab_setup() {
 	eval "$2() { bounded \"\$PROG\" \"\$@\"; }"
 }
 
+# run_once CMD...: as `run CMD...`, but CMD runs once in the file: the
+# next tests that ask get the same status, output and lines.  For a
+# demo that takes seconds and that several tests read, a step each.
+run_once() {
+	local once=$BATS_FILE_TMPDIR/run_once.${*//[^A-Za-z0-9]/_}
+	if [[ ! -f $once.status ]]; then
+		run "$@"
+		printf '%s' "$output" >"$once.output"
+		printf '%s\n' "${lines[@]}" >"$once.lines"
+		echo "$status" >"$once.status"
+	fi
+	status=$(<"$once.status")
+	output=$(<"$once.output")
+	mapfile -t lines <"$once.lines"
+	[[ -n $output ]] || lines=()
+}
+
 # lab_hung: has the program under test timed out LAB_HANGS_MAX times
 # already?  Then say so (the line the grader reads as "timed out").
 lab_hung() {
