@@ -20,6 +20,15 @@ shortio() {
 		"$@"
 }
 
+# assert_no_busy_retry REPORT WAIT: REPORT, the stderr of a run with
+# SHORTIO_EAGAIN and SHORTIO_VERBOSE=1, shows EAGAIN met and no call made
+# again at once after it; else fail, naming WAIT, the call to make first.
+assert_no_busy_retry() {
+	[[ $1 =~ \ [1-9][0-9]*\ with\ EAGAIN.*\;\ ([0-9]+)\ retried\ at\ once ]] ||
+		fail "the shim's report is missing: $1"
+	((BASH_REMATCH[1] == 0)) || fail "send() was called again at once after EAGAIN, ${BASH_REMATCH[1]} times: a busy loop that burns a core while there is no room.  Wait for room first: $2."
+}
+
 # The maxima and seeds every "under the shim" test tries: each maximum
 # from 1 to 7 bytes a call, with two seeds (different sizes each).
 SHORTIO_MAXIMA=(1 2 3 4 5 6 7)
