@@ -62,6 +62,7 @@ read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
 	{ port_lo=32768 port_hi=60999; }
 timeout=${README_TIMEOUT:-60}
 checked=0 skipped=0 failed=0
+differing=()	# the reports of the runs that differ, again at the end
 server_pid=
 
 # mask CMD: stdin to stdout, with what honestly varies between two runs
@@ -303,10 +304,14 @@ run_segment() {
 		[[ -z ${README_VERBOSE:-} ]] || echo "readme: $where: ok: \$ $cmd"
 	else
 		status=1
-		echo "readme: $where: \$ $cmd"
-		echo "readme:   its output differs from the pasted one (after the masks):"
-		diff -u <(mask "$typed" <"$expected") <(mask "$typed" <"$got") |
-			tail -n +3 | sed 's/^/readme:   /'
+		report=$(
+			echo "readme: $where: \$ $cmd"
+			echo "readme:   its output differs from the pasted one (after the masks):"
+			diff -u <(mask "$typed" <"$expected") <(mask "$typed" <"$got") |
+				tail -n +3 | sed 's/^/readme:   /'
+		)
+		echo "$report"
+		differing+=("$report")
 	fi
 	rm -f "$got"
 	return "$status"
@@ -334,13 +339,15 @@ check_block() {
 		fi
 		if ! start_server "${BASH_REMATCH[2]}" ||
 			[[ $server_port != "$pasted_port" ]]; then
-			echo "readme: $file:$line: the server did not start: ${BASH_REMATCH[2]}"
+			differing+=("readme: $file:$line: the server did not start: ${BASH_REMATCH[2]}")
+			echo "${differing[-1]}"
 			((failed++))
 			stop_server
 			return
 		fi
 	elif [[ -n $marker ]]; then
-		echo "readme: $file:$line: unknown marker: $marker"
+		differing+=("readme: $file:$line: unknown marker: $marker")
+		echo "${differing[-1]}"
 		((failed++))
 		return
 	fi
@@ -430,5 +437,8 @@ for file in "${files[@]}"; do
 	done
 done
 
+# The differences once more, last, where the tail of a long log shows
+# them.
+((${#differing[@]} == 0)) || printf '%s\n' "${differing[@]}"
 echo "readme: $checked block(s) checked, $skipped skipped; $failed differ"
 ((failed == 0))
