@@ -57,9 +57,13 @@ TOOLS     := $(patsubst %.c,$(OUT)/%,$(TOOL_SRCS))
 LIBCOMMON := $(OUT)/common/libcommon.a
 LIBDEMO   := $(OUT)/demo/libdemo.a
 LIBS      := $(LIBDEMO) $(LIBCOMMON)
-# Test files that belong to no lesson (they run with the solutions).
-EXTRA_TESTS := tests/shortio.bats tests/shims.bats tests/grade.bats \
-	tests/twins.bats tests/student.bats tests/verdict.bats tests/readme.bats
+# Test files that belong to no lesson (they run with the solutions):
+# the toolkit's own, in make test, and the grader's and the student
+# loop's, which grade whole trees many times over (minutes, not
+# seconds), in make test-grader.
+EXTRA_TESTS := tests/shortio.bats tests/shims.bats tests/twins.bats \
+	tests/readme.bats
+GRADER_TESTS := tests/grade.bats tests/verdict.bats tests/student.bats
 # The scripts under tests/ find the binaries here.
 export LAB_OUT := $(abspath $(OUT))
 BATS := tests/bats.bash
@@ -258,6 +262,11 @@ build/starters/%: | lessons/%
 test: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
 
+## make test-grader     the grader, its verdict on a bare machine, and the student's loop (CI runs it)
+test-grader: all
+	@$(TEST_WRAP) tests/prove.bash $(GRADER_TESTS)
+.PHONY: test-grader
+
 ## make test-starters   and each starter passes every test but its exercises (CI runs both)
 test-starters: all
 	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
@@ -353,7 +362,8 @@ LINT_SRCS := $(sort $(wildcard common/*.c demo/*.c tools/*.c grader/*.c \
 	$(foreach l,$(LESSONS),$(wildcard lessons/$(l)/*.c solutions/$(l)/*.c)))
 LINT_SCRIPTS := $(wildcard tests/*.bash tests/gates/*.bash grader/*.bash \
 	tools/*.bash bench/*.bash .ci/run)
-LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS)
+LINT_BATS := $(foreach l,$(LESSONS),tests/$(l).bats) $(EXTRA_TESTS) \
+	$(GRADER_TESTS) tests/autograder.bats
 lint:
 	@LINT_SRCS="$(LINT_SRCS)" LINT_SCRIPTS="$(LINT_SCRIPTS)" \
 		LINT_BATS="$(LINT_BATS)" LINT_CPPFLAGS="$(LAB_CPPFLAGS)" \
@@ -367,10 +377,11 @@ memcheck:
 		CFLAGS="-O2 -g -gdwarf-4" all >/dev/null
 	@LAB_OUT=$(abspath build/memcheck) tests/gates/memcheck.bash $(LESSONS)
 
-## make soak [N=20]     the whole of make test N times in a row, naming every test that failed
+## make soak [N=20]     make test, test-starters and test-grader N times in a row, naming every test that failed
 soak: N ?= 20
 soak: all $(SHORTIO_TESTS)
-	@$(TEST_WRAP) tests/gates/soak.bash $(N) --starters all $(LESSONS) $(EXTRA_TESTS)
+	@$(TEST_WRAP) tests/gates/soak.bash $(N) --starters all $(LESSONS) \
+		$(EXTRA_TESTS) $(GRADER_TESTS)
 
 ## make bench           sock_send_all/sock_recv_all throughput vs iperf3; echo latency vs socat;
 ##                      echo round trips with 1 to 1000 clients, lessons 04 and 08
