@@ -262,14 +262,14 @@ build/starters/%: | lessons/%
 test: all $(SHORTIO_TESTS)
 	@$(TEST_WRAP) tests/prove.bash $(LESSONS) $(EXTRA_TESTS)
 
+## make test-starters   and each starter passes every test but its exercises (CI runs both)
+test-starters: all
+	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
+
 ## make test-grader     the grader, its verdict on a bare machine, and the student's loop (CI runs it)
 test-grader: all
 	@$(TEST_WRAP) tests/prove.bash $(GRADER_TESTS)
 .PHONY: test-grader
-
-## make test-starters   and each starter passes every test but its exercises (CI runs both)
-test-starters: all
-	@$(TEST_WRAP) tests/prove.bash --starters all --no-solutions $(LESSONS)
 
 ## make test-mutants    each lesson's known-wrong solutions fail its tests (5 runs of 5), the correct ones pass
 # tests/mutants/NN-slug/{wrong,right}-*.patch, built as the student's
