@@ -172,24 +172,35 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Standard input to fd, then shutdown.  A server that closed on us ends
- * the sending, not the client: its replies are still to be read. */
+/*
+ * Standard input to fd, then shutdown.  It reads to the input's end (or
+ * a full buffer) before it sends, so the commands go together, as from
+ * a client that pipelines them, however the writer cut them: bash's
+ * printf writes a line at a time, and read() takes what has come.  A
+ * server that closed on us ends the sending, not the client: its
+ * replies are still to be read.
+ */
 static int send_input(int fd, const char **failed)
 {
 	static char buf[65536];
+	size_t len;
 	ssize_t n;
 
-	for (;;) {
-		n = read(STDIN_FILENO, buf, sizeof buf);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			*failed = "read standard input";
-			return -1;
+	do {
+		len = 0;
+		while (len < sizeof buf &&
+		       (n = read(STDIN_FILENO, buf + len, sizeof buf - len)) != 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1) {
+				*failed = "read standard input";
+				return -1;
+			}
+			len += (size_t)n;
 		}
-		if (n == 0 || sock_send_all(fd, buf, (size_t)n) == -1)
+		if (len > 0 && sock_send_all(fd, buf, len) == -1)
 			break;
-	}
+	} while (len == sizeof buf);	/* else the input has ended */
 	shutdown(fd, SHUT_WR);
 	return 0;
 }
