@@ -45,7 +45,11 @@ int rt_data_segments(int fd, unsigned long *segs)
 		errno = ENOPROTOOPT;
 		return -1;
 	}
+	/* Less the retransmissions: a probe for a lost tail (sent when the
+	 * peer's ACK is late, as on a busy machine) is not a new segment. */
 	*segs = info.tcpi_data_segs_out;
+	if (*segs >= info.tcpi_total_retrans)
+		*segs -= info.tcpi_total_retrans;
 	return 0;
 }
 

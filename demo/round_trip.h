@@ -15,9 +15,10 @@ double rt_now_ms(void);
 double rt_median(double *ms, size_t n);
 
 /*
- * How many segments carrying data the socket has sent since it was made
- * (TCP_INFO's tcpi_data_segs_out, Linux 4.6 and later).  Returns 0 and
- * sets *segs, or -1 with errno.  Linux only.
+ * How many segments carrying data the socket has sent since it was made,
+ * retransmissions left out (TCP_INFO's tcpi_data_segs_out less
+ * tcpi_total_retrans, Linux 4.6 and later).  Returns 0 and sets *segs,
+ * or -1 with errno.  Linux only.
  */
 int rt_data_segments(int fd, unsigned long *segs);
 

@@ -126,7 +126,7 @@ mask() {
 	# 6. The resolver'"'"'s answer for a name that does not exist depends
 	#    on the network: offline (as in a private network namespace)
 	#    it cannot even ask.
-	{ sub(/: (Name or service not known|Temporary failure in name resolution)$/,
+	{ sub(/: (Name or service not known|Temporary failure in name resolution|No address associated with hostname|Non-recoverable failure in name resolution)$/,
 	      ": NAME NOT FOUND", line) }
 	# 7. The line of the Makefile a failed make names: it moves with
 	#    every edit of the Makefile.
