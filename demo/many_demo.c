@@ -103,7 +103,7 @@ static _Noreturn void server(many_serve_fn *serve, int lfd, int log[2])
 	alarm(30);	/* never outlive a demo that went wrong */
 	dup2(log[1], 1);
 	dup2(log[1], 2);
-	for (fd = 3; fd < 64; fd++)
+	for (fd = 3; fd < (int)rl.rlim_cur; fd++)
 		if (fd != lfd)
 			close(fd);	/* log[] among them */
 	setrlimit(RLIMIT_NOFILE, &rl);

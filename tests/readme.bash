@@ -292,6 +292,12 @@ start_server() {
 	[[ -n $server_port ]]
 }
 
+# differs REPORT: say REPORT now, and again after the summary.
+differs() {
+	echo "$1"
+	differing+=("$1")
+}
+
 # run_segment WHERE CMD TYPED EXPECTED-FILE: run one command, compare;
 # TYPED is the command as pasted, less a "with" server's port.
 run_segment() {
@@ -315,8 +321,7 @@ run_segment() {
 			diff -u <(mask "$typed" <"$expected") <(mask "$typed" <"$got") |
 				tail -n +3 | sed 's/^/readme:   /'
 		)
-		echo "$report"
-		differing+=("$report")
+		differs "$report"
 	fi
 	rm -f "$got"
 	return "$status"
@@ -344,15 +349,13 @@ check_block() {
 		fi
 		if ! start_server "${BASH_REMATCH[2]}" ||
 			[[ $server_port != "$pasted_port" ]]; then
-			differing+=("readme: $file:$line: the server did not start: ${BASH_REMATCH[2]}")
-			echo "${differing[-1]}"
+			differs "readme: $file:$line: the server did not start: ${BASH_REMATCH[2]}"
 			((failed++))
 			stop_server
 			return
 		fi
 	elif [[ -n $marker ]]; then
-		differing+=("readme: $file:$line: unknown marker: $marker")
-		echo "${differing[-1]}"
+		differs "readme: $file:$line: unknown marker: $marker"
 		((failed++))
 		return
 	fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/gates/soak.bash N [PROVE-OPTION...] LESSON... [FILE.bats...] - `make
 # soak N=20`: the whole of `make test`, `make test-starters` and `make
-# test-grader` (tests/prove.bash) N times in a row, to catch the tests that fail only
-# now and then (a race, a port, a timeout).
+# test-grader` (tests/prove.bash) N times in a row, to catch the tests
+# that fail only now and then (a race, a port, a timeout).
 #
 # After each run it reads the TAP that prove.bash leaves in build/prove/
 # and names every failure: a solution test that failed, an untagged test
